@@ -1,0 +1,1 @@
+"""Facts of the host the agent runs on, delivered as Observations."""

@@ -1,0 +1,179 @@
+"""Opening the CMDB: the database URL, engine settings, sessions and migrations.
+
+SQLite in one file is the default; ``MUSTER_DATABASE_URL`` (or the CLI's
+``--database-url``) points at PostgreSQL through psycopg 3. A database with no
+tables is brought to the current schema on first use; one at an older schema
+is refused until ``muster db upgrade`` is run, so no command writes to a
+schema it does not know.
+"""
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from muster.cmdb.errors import ConfigurationError, DatabaseError, SchemaOutOfDateError
+
+logger = logging.getLogger(__name__)
+
+DATABASE_URL_ENV = "MUSTER_DATABASE_URL"
+DATA_DIR_ENV = "MUSTER_DATA_DIR"
+WRITE_OPTION = "muster_writer"
+
+
+def default_data_dir() -> Path:
+    """Return where the embedded database lives unless told otherwise."""
+    if override := os.environ.get(DATA_DIR_ENV):
+        return Path(override)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "muster"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """Return the database URL: explicit, else the environment, else the SQLite default."""
+    url = explicit or os.environ.get(DATABASE_URL_ENV)
+    if url:
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            # psycopg 3 is the driver Muster ships with.
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+    return f"sqlite:///{default_data_dir() / 'muster.db'}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    # Let SQLAlchemy's "begin" event below issue BEGIN, not the sqlite3 module.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A writer takes the write lock up front: two writers that both read first
+    # and then try to write would otherwise fail one of them with SQLITE_BUSY.
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def create_cmdb_engine(url: str) -> Engine:
+    """Create an engine with Muster's settings for SQLite or PostgreSQL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            f"database URL {url!r} is not valid: expected sqlite:///PATH or "
+            "postgresql://USER@HOST/DB"
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    raise ConfigurationError(
+        f"database {parsed.get_backend_name()!r} is not supported: use SQLite or PostgreSQL"
+    )
+
+
+def alembic_config(engine: Engine) -> Config:
+    """Return an Alembic configuration bound to this engine's database."""
+    config = Config()
+    config.set_main_option("script_location", str(files("muster.cmdb") / "migrations"))
+    config.attributes["engine"] = engine
+    return config
+
+
+class Database:
+    """The CMDB's engine and session factory."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = database_url(url)
+        self.engine = create_cmdb_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer_sessions = sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden, fit for logs and messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def current_revision(self) -> str | None:
+        """Return the schema revision the database is at, None when it has none."""
+        try:
+            with self.engine.connect() as connection:
+                return MigrationContext.configure(connection).get_current_revision()
+        except OperationalError as exc:
+            raise DatabaseError(f"cannot open the CMDB at {self.display_url}: {exc.orig}") from exc
+
+    def head_revision(self) -> str | None:
+        """Return the schema revision this version of Muster expects."""
+        return ScriptDirectory.from_config(alembic_config(self.engine)).get_current_head()
+
+    def upgrade(self) -> None:
+        """Bring the schema to the current revision."""
+        logger.info("upgrading the CMDB schema at %s", self.display_url)
+        command.upgrade(alembic_config(self.engine), "head")
+
+    def ensure_schema(self) -> None:
+        """Create the schema in an empty database; refuse one at an older revision."""
+        current = self.current_revision()
+        if current == self.head_revision():
+            return
+        if current is None:
+            with self.engine.connect() as connection:
+                existing = inspect(connection).get_table_names()
+            if existing:
+                raise DatabaseError(
+                    f"the database at {self.display_url} holds tables "
+                    f"({', '.join(sorted(existing)[:5])}) but no Muster schema version: "
+                    "point MUSTER_DATABASE_URL at an empty database"
+                )
+            self.upgrade()
+            return
+        raise SchemaOutOfDateError(
+            f"the CMDB at {self.display_url} is at schema {current}, this Muster needs "
+            f"{self.head_revision()}: run `muster db upgrade`"
+        )
+
+    @contextmanager
+    def session(self, *, writer: bool = False) -> Iterator[Session]:
+        """Yield a session that commits on success and rolls back on error.
+
+        A ``writer`` session takes SQLite's write lock when it begins; use it
+        for work that reads and then writes, such as ingest.
+        """
+        session = (self._writer_sessions if writer else self._sessions)()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,33 @@
+"""Muster's exceptions: one root, so callers can catch everything of ours at once.
+
+MusterError
+├── ObservationError        an Observation is malformed (names field and value)
+├── ConfigurationError      a setting or file is wrong; the message says how to fix it
+├── DatabaseError           the CMDB could not be reached or is not at the expected schema
+│   └── SchemaOutOfDateError    the database needs ``muster db upgrade``
+└── NotFoundError           a site, asset or other record does not exist
+"""
+
+
+class MusterError(Exception):
+    """Root of every exception Muster raises on purpose."""
+
+
+class ObservationError(MusterError):
+    """An Observation, or a file of them, is malformed."""
+
+
+class ConfigurationError(MusterError):
+    """A setting, a file path or a command-line value is wrong."""
+
+
+class DatabaseError(MusterError):
+    """The CMDB database could not be used."""
+
+
+class SchemaOutOfDateError(DatabaseError):
+    """The database schema is older than this version of Muster."""
+
+
+class NotFoundError(MusterError):
+    """A requested record does not exist."""

@@ -1,0 +1,113 @@
+"""Canonical MACs, hostnames and addresses, and whether each may identify a machine."""
+
+import ipaddress
+from functools import lru_cache
+
+import netaddr
+
+from muster.cmdb.vendors import canonical_vendor
+
+# OUIs that hypervisors and redundancy protocols hand out: such a MAC belongs to
+# a virtual NIC or a shared gateway address, not to one piece of hardware.
+VIRTUAL_OUIS: dict[str, str] = {
+    "00:50:56": "VMware virtual NIC",
+    "00:0c:29": "VMware virtual NIC",
+    "00:05:69": "VMware virtual NIC",
+    "00:1c:14": "VMware virtual NIC",
+    "00:15:5d": "Hyper-V virtual NIC",
+    "08:00:27": "VirtualBox virtual NIC",
+    "00:16:3e": "Xen virtual NIC",
+    "00:1c:42": "Parallels virtual NIC",
+    "00:03:ff": "Microsoft Virtual PC NIC",
+}
+# (prefix, reason): VRRP, HSRP and GLBP virtual router MACs share a gateway
+# address between routers.
+VIRTUAL_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("00:00:5e:00:01:", "VRRP virtual router MAC"),
+    ("00:00:5e:00:02:", "VRRP (IPv6) virtual router MAC"),
+    ("00:00:0c:07:ac:", "HSRP virtual router MAC"),
+    ("00:00:0c:9f:f", "HSRP v2 virtual router MAC"),
+    ("00:07:b4:00:", "GLBP virtual router MAC"),
+)
+
+_PLACEHOLDER_HOSTNAMES = frozenset(
+    {"localhost", "localhost.localdomain", "(none)", "none", "unknown", "default", "-"}
+)
+
+
+def canonical_mac(text: str) -> str:
+    """Return a MAC in lower-case colon notation; raise ValueError when it is not a MAC."""
+    try:
+        return str(netaddr.EUI(text.strip(), dialect=netaddr.mac_unix_expanded))
+    except (netaddr.AddrFormatError, TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{text!r} is not a MAC address: expected six octets such as 00:1a:2b:3c:4d:5e"
+        ) from exc
+
+
+def mac_identity_problem(mac: str) -> str | None:
+    """Say why a canonical MAC cannot identify a machine, or None when it can."""
+    first_octet = int(mac[:2], 16)
+    if mac in ("00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"):
+        return "not a station address"
+    if first_octet & 0x01:
+        return "multicast address"
+    if first_octet & 0x02:
+        return "locally administered (randomised or set by software)"
+    reason = VIRTUAL_OUIS.get(mac[:8])
+    if reason is not None:
+        return reason
+    for prefix, prefix_reason in VIRTUAL_PREFIXES:
+        if mac.startswith(prefix):
+            return prefix_reason
+    return None
+
+
+@lru_cache(maxsize=16384)
+def mac_vendor(mac: str) -> str | None:
+    """Return the canonical vendor registered for a MAC's OUI, or None."""
+    if int(mac[:2], 16) & 0x02:
+        return None
+    try:
+        org = netaddr.EUI(mac).oui.registration().org
+    except (netaddr.NotRegisteredError, IndexError):
+        return None
+    return canonical_vendor(str(org))
+
+
+def split_hostname(text: str) -> tuple[str, str | None]:
+    """Split a host name into its lower-case first label and its domain (or None)."""
+    name = text.strip().rstrip(".").lower()
+    host, _, domain = name.partition(".")
+    if _looks_like_ip(name):
+        return name, None
+    return host, domain or None
+
+
+def hostname_identity_problem(hostname: str) -> str | None:
+    """Say why a lower-case first label cannot identify a machine, or None when it can."""
+    if hostname in _PLACEHOLDER_HOSTNAMES or not hostname:
+        return "placeholder host name"
+    if _looks_like_ip(hostname):
+        return "an address, not a name"
+    return None
+
+
+def ip_identity_problem(ip: str) -> str | None:
+    """Say why an address cannot identify a machine on a site, or None when it can."""
+    address = ipaddress.ip_address(ip)
+    if address.is_loopback:
+        return "loopback address"
+    if address.is_link_local:
+        return "link-local address"
+    if address.is_multicast or address.is_unspecified:
+        return "not a host address"
+    return None
+
+
+def _looks_like_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

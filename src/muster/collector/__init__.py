@@ -1,0 +1,1 @@
+"""Turning a site's subnets into Observations (ARP, ICMP, TCP, nmap, SNMP)."""

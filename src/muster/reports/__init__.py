@@ -1,0 +1,1 @@
+"""Gap and inventory reports: pure functions from CMDB frames to report frames."""
