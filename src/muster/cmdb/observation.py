@@ -257,3 +257,48 @@ def describe_validation_error(exc: ValidationError, *, where: str) -> str:
             message = f"{message} (got {error['input']!r})"
         lines.append(f"{where}: {path}: {message}")
     return "\n".join(lines)
+
+
+def load_observations(
+    text: str, *, name: str = "input", max_errors: int = 20
+) -> list[Observation]:
+    """Parse a JSON array or JSON Lines of Observations; refuse the lot if any is bad.
+
+    The error lists every bad Observation (up to ``max_errors``) with its line
+    or position, so a file can be fixed in one pass.
+    """
+    stripped = text.lstrip()
+    if not stripped:
+        return []
+    records: list[tuple[str, object]] = []
+    errors: list[str] = []
+    if stripped.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ObservationError(
+                f"{name}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            ) from exc
+        records = [(f"{name}: item {n}", item) for n, item in enumerate(items)]
+    else:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append((f"{name}: line {number}", json.loads(line)))
+            except json.JSONDecodeError as exc:
+                errors.append(f"{name}: line {number}: not valid JSON: {exc.msg}")
+    observations = []
+    for where, item in records:
+        try:
+            observations.append(parse_observation(item, where=where))
+        except ObservationError as exc:
+            errors.append(str(exc))
+    if errors:
+        shown = errors[:max_errors]
+        if len(errors) > max_errors:
+            shown.append(f"... and {len(errors) - max_errors} more")
+        raise ObservationError(
+            "nothing was ingested; fix these and run again:\n" + "\n".join(shown)
+        )
+    return observations

@@ -40,6 +40,7 @@ from muster.cmdb.state import (
     ObservationRecord,
     WorkingSet,
 )
+from muster.cmdb.status import STAFF_STATUSES
 from muster.cmdb.vendors import canonical_vendor
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,6 @@ CHILD_FIELDS = ("interfaces", "services", "software", "disks", "filesystems")
 FRESHNESS_FIRST = frozenset({"site_id", "switch", "switch_port", "vlan", "boot_time"})
 # Changes every boot: kept current, not written to history.
 VOLATILE = frozenset({"boot_time"})
-STAFF_STATUSES = frozenset({"damaged", "in_repair", "retired"})
 # A vendor guessed from a NIC's OUI loses to any source that names the vendor.
 OUI_SOURCE = "oui"
 _RANK = {**{source.value: trust for source, trust in TRUST.items()}, OUI_SOURCE: 1}

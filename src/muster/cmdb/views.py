@@ -1,0 +1,266 @@
+"""Read-side of the CMDB: assets and conflicts as the CLI, API and reports show them.
+
+Each view is a pydantic model documented once and returned the same on every
+path, apart from the ORM rows it is built from.
+"""
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from muster.cmdb.errors import NotFoundError
+from muster.cmdb.models import Asset, Change, Conflict, Identifier, Site
+from muster.cmdb.network import canonical_mac, split_hostname
+
+
+class AssetSummary(BaseModel):
+    """An asset as one line of a list."""
+
+    id: int
+    site: str | None
+    kind: str
+    status: str
+    hostname: str | None
+    vendor: str | None
+    model: str | None
+    serial: str | None
+    os_name: str | None
+    macs: list[str]
+    ips: list[str]
+    first_seen: datetime
+    last_seen: datetime
+
+
+class IdentifierView(BaseModel):
+    """One identifier of an asset, and whether it may identify it."""
+
+    type: str
+    value: str
+    scope: str
+    usable: bool
+    shared: bool
+    note: str | None
+    source: str
+    first_seen: datetime
+    last_seen: datetime
+
+
+class ChangeView(BaseModel):
+    """One line of an asset's history."""
+
+    field: str
+    old: Any
+    new: Any
+    source: str
+    observed_at: datetime
+    note: str | None
+
+
+class ConflictView(BaseModel):
+    """A disagreement between identifiers, for a person to review."""
+
+    id: int
+    kind: str
+    status: str
+    identifier_type: str
+    identifier_value: str
+    asset_id: int | None
+    other_asset_id: int | None
+    detail: str
+    created_at: datetime
+    resolution: str | None
+
+
+class AssetDetail(AssetSummary):
+    """An asset with everything known about it."""
+
+    domain: str | None
+    system_uuid: str | None
+    os_version: str | None
+    cpu_model: str | None
+    cpu_cores: int | None
+    memory_bytes: int | None
+    virtual: bool | None
+    switch: str | None
+    switch_port: str | None
+    attributes: dict[str, Any] = Field(description="Every attribute column, by name.")
+    provenance: dict[str, Any] = Field(description="Which source each attribute came from.")
+    seen_by: dict[str, tuple[datetime, datetime]] = Field(
+        description="First and last sighting per source."
+    )
+    identifiers: list[IdentifierView]
+    interfaces: list[dict[str, Any]]
+    services: list[dict[str, Any]]
+    software: list[dict[str, Any]]
+    disks: list[dict[str, Any]]
+    filesystems: list[dict[str, Any]]
+    history: list[ChangeView]
+    conflicts: list[ConflictView]
+
+
+_CHILD_COLUMNS = {
+    "interfaces": (
+        "name",
+        "mac",
+        "ips",
+        "speed_bps",
+        "oper_status",
+        "admin_status",
+        "description",
+    ),
+    "services": ("protocol", "port", "name", "product", "version"),
+    "software": ("name", "version", "vendor", "arch"),
+    "disks": ("name", "model", "serial", "size_bytes", "media"),
+    "filesystems": ("mountpoint", "device", "fstype", "size_bytes", "used_bytes"),
+}
+_ATTRIBUTE_COLUMNS = tuple(
+    c.name
+    for c in Asset.__table__.columns
+    if c.name not in ("id", "site_id", "provenance", "first_seen", "last_seen")
+)
+
+
+def asset_query(
+    *, site: str | None = None, kind: str | None = None, status: str | None = None
+) -> Select[Asset]:
+    """Return a query of assets filtered by site code, kind and status."""
+    query = select(Asset).options(selectinload(Asset.identifiers), selectinload(Asset.site))
+    if site is not None:
+        query = query.join(Asset.site).where(Site.code == site.lower())
+    if kind is not None:
+        query = query.where(Asset.kind == kind)
+    if status is not None:
+        query = query.where(Asset.status == status)
+    return query.order_by(Asset.id)
+
+
+def summarise(asset: Asset) -> AssetSummary:
+    """Build the list view of an asset (its identifiers must be loaded)."""
+    macs = sorted({i.value for i in asset.identifiers if i.type == "mac"})
+    ips = sorted({i.value for i in asset.identifiers if i.type == "ip"})
+    return AssetSummary(
+        id=asset.id,
+        site=asset.site.code if asset.site else None,
+        kind=asset.kind,
+        status=asset.status,
+        hostname=asset.hostname,
+        vendor=asset.vendor,
+        model=asset.model,
+        serial=asset.serial,
+        os_name=asset.os_name,
+        macs=macs,
+        ips=ips,
+        first_seen=asset.first_seen,
+        last_seen=asset.last_seen,
+    )
+
+
+def list_assets(
+    session: Session,
+    *,
+    site: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+) -> list[AssetSummary]:
+    """Return assets as list views, by id."""
+    query = asset_query(site=site, kind=kind, status=status)
+    return [summarise(asset) for asset in session.scalars(query)]
+
+
+def find_asset(session: Session, reference: str) -> Asset:
+    """Find one asset by id (``12`` or ``#12``), serial, MAC, host name or address."""
+    text = reference.strip()
+    if text.lstrip("#").isdigit():
+        asset = session.get(Asset, int(text.lstrip("#")))
+        if asset is not None:
+            return asset
+    candidates = {text, text.upper(), text.lower(), split_hostname(text)[0]}
+    with contextlib.suppress(ValueError):
+        candidates.add(canonical_mac(text))
+    query = (
+        select(Identifier.asset_id, Identifier.type)
+        .where(Identifier.value.in_(candidates))
+        .order_by(Identifier.usable.desc(), Identifier.last_seen.desc())
+    )
+    matches = list(dict.fromkeys(asset_id for asset_id, _type in session.execute(query)))
+    if not matches:
+        raise NotFoundError(
+            f"no asset matches {reference!r}: give an asset id, serial, MAC, host name or "
+            "address (`muster assets list` shows them)"
+        )
+    if len(matches) > 1:
+        listed = ", ".join(f"#{asset_id}" for asset_id in matches[:10])
+        raise NotFoundError(
+            f"{reference!r} matches several assets ({listed}): give one of their ids"
+        )
+    asset = session.get(Asset, matches[0])
+    assert asset is not None
+    return asset
+
+
+def describe_asset(session: Session, asset: Asset) -> AssetDetail:
+    """Build the full view of one asset, with identifiers, children and history."""
+    summary = summarise(asset)
+    children = {
+        name: [
+            {column: getattr(row, column) for column in columns} for row in getattr(asset, name)
+        ]
+        for name, columns in _CHILD_COLUMNS.items()
+    }
+    conflicts = session.scalars(
+        select(Conflict)
+        .where(or_(Conflict.asset_id == asset.id, Conflict.other_asset_id == asset.id))
+        .order_by(Conflict.id)
+    )
+    history = session.scalars(
+        select(Change).where(Change.asset_id == asset.id).order_by(Change.observed_at, Change.id)
+    )
+    return AssetDetail(
+        **summary.model_dump(),
+        domain=asset.domain,
+        system_uuid=asset.system_uuid,
+        os_version=asset.os_version,
+        cpu_model=asset.cpu_model,
+        cpu_cores=asset.cpu_cores,
+        memory_bytes=asset.memory_bytes,
+        virtual=asset.virtual,
+        switch=asset.switch,
+        switch_port=asset.switch_port,
+        attributes={name: getattr(asset, name) for name in _ATTRIBUTE_COLUMNS},
+        provenance=asset.provenance,
+        seen_by={s.source: (s.first_seen, s.last_seen) for s in asset.sources},
+        identifiers=[
+            IdentifierView.model_validate(i, from_attributes=True)
+            for i in sorted(asset.identifiers, key=lambda i: (i.type, i.value))
+        ],
+        history=[
+            ChangeView(
+                field=c.field,
+                old=c.old_value,
+                new=c.new_value,
+                source=c.source,
+                observed_at=c.observed_at,
+                note=c.note,
+            )
+            for c in history
+        ],
+        conflicts=[ConflictView.model_validate(c, from_attributes=True) for c in conflicts],
+        **children,
+    )
+
+
+def list_conflicts(session: Session, *, include_resolved: bool = False) -> list[ConflictView]:
+    """Return conflicts, open ones only unless asked for all."""
+    query = select(Conflict).order_by(Conflict.id)
+    if not include_resolved:
+        query = query.where(Conflict.status == "open")
+    return [ConflictView.model_validate(c, from_attributes=True) for c in session.scalars(query)]
+
+
+def count_assets(session: Session) -> int:
+    """Return how many assets the CMDB holds."""
+    return session.scalar(select(func.count(Asset.id))) or 0
