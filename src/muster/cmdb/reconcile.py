@@ -78,6 +78,8 @@ CHILD_FIELDS = ("interfaces", "services", "software", "disks", "filesystems")
 FRESHNESS_FIRST = frozenset({"site_id", "switch", "switch_port", "vlan", "boot_time"})
 # Changes every boot: kept current, not written to history.
 VOLATILE = frozenset({"boot_time"})
+# Hypervisors derive these serials from the VM's UUID.
+VIRTUAL_SERIAL_PREFIXES = ("VMWARE-", "PARALLELS-")
 # A vendor guessed from a NIC's OUI loses to any source that names the vendor.
 OUI_SOURCE = "oui"
 _RANK = {**{source.value: trust for source, trust in TRUST.items()}, OUI_SOURCE: 1}
@@ -304,7 +306,7 @@ class Reconciler:
                 continue
             as_primary = target is None
             why = self._contradiction(asset, usable, claim.rule, None if as_primary else target)
-            if why is None and as_primary and claim.rule.is_strong and claim.rule > Rule.SERIAL:
+            if why is None and as_primary and _may_be_clone(claim.rule, run.prepared):
                 why = self._clone_evidence(asset, run.prepared)
             if why is not None:
                 self._contradicted(run, claim, holder, why)
@@ -552,6 +554,7 @@ class Reconciler:
             self._add_identifier(target, claim, prepared, usable=True)
             if not created and claim.rule is not Rule.IP:
                 self._record_change(run, target, "identifier", None, claim.describe(), None)
+                run.notes.append(f"identifier added: {claim.describe()}")
                 run.touched_identity = True
 
     def _own(self, target: AssetState, claim: Claim) -> IdentifierState | None:
@@ -720,6 +723,25 @@ class Reconciler:
             rule=matched.rule.label if matched else "new",
             payload=observation.to_json_dict(),
         )
+
+
+def _may_be_clone(rule: Rule, prepared: Prepared) -> bool:
+    """Whether a strong match could be a clone: UUID-like always, a serial only on VMs.
+
+    A physical machine's serial is burned in; a virtual machine's serial is
+    often derived from its UUID and copied with it when the VM is cloned.
+    """
+    if not rule.is_strong:
+        return False
+    if rule is not Rule.SERIAL:
+        return True
+    if prepared.observation.attributes.virtual:
+        return True
+    macs = [c for c in prepared.claims if c.rule is Rule.MAC]
+    serial = next((c.value for c in prepared.claims if c.rule is Rule.SERIAL), "")
+    return serial.startswith(VIRTUAL_SERIAL_PREFIXES) or (
+        bool(macs) and all((c.problem or "").endswith("virtual NIC") for c in macs)
+    )
 
 
 def _rule_of(identifier: IdentifierState) -> Rule:

@@ -192,7 +192,7 @@ def upgrade() -> None:
         sa.Column("scope", sa.String(length=255), nullable=False),
         sa.Column("value", sa.String(length=255), nullable=False),
         sa.Column("usable", sa.Boolean(), nullable=False),
-        sa.Column("shared", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("shared", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("note", sa.String(length=255), nullable=True),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("first_seen", muster.cmdb.models.UtcDateTime(), nullable=False),
