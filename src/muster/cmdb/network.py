@@ -1,6 +1,7 @@
 """Canonical MACs, hostnames and addresses, and whether each may identify a machine."""
 
 import ipaddress
+import re
 from functools import lru_cache
 
 import netaddr
@@ -35,14 +36,23 @@ _PLACEHOLDER_HOSTNAMES = frozenset(
 )
 
 
+# Six octets in any usual notation: 00:1a:.., 00-1A-.., 001a.2b3c.4d5e, 001a2b3c4d5e.
+_MAC_SHAPE = re.compile(
+    r"^(?:[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}"
+    r"|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-f]{12})$",
+    re.IGNORECASE,
+)
+
+
 def canonical_mac(text: str) -> str:
     """Return a MAC in lower-case colon notation; raise ValueError when it is not a MAC."""
-    try:
-        return str(netaddr.EUI(text.strip(), dialect=netaddr.mac_unix_expanded))
-    except (netaddr.AddrFormatError, TypeError, ValueError) as exc:
+    candidate = text.strip()
+    # netaddr alone would read "1" or "00:1b:21" as a MAC padded with zeros.
+    if not _MAC_SHAPE.match(candidate):
         raise ValueError(
             f"{text!r} is not a MAC address: expected six octets such as 00:1a:2b:3c:4d:5e"
-        ) from exc
+        )
+    return str(netaddr.EUI(candidate, dialect=netaddr.mac_unix_expanded))
 
 
 def mac_identity_problem(mac: str) -> str | None:

@@ -14,6 +14,7 @@ none" (an empty list): only a report replaces what the CMDB holds.
 import hashlib
 import ipaddress
 import json
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
@@ -59,6 +60,19 @@ def _to_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+_SITE_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
+
+
+def _site_code(text: str) -> str:
+    code = text.strip().lower()
+    if not _SITE_CODE.match(code):
+        raise ValueError(
+            f"{text!r} is not a site code: use up to 32 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit (e.g. lincoln-es)"
+        )
+    return code
+
+
 def _kind(text: str) -> str:
     kind = parse_kind(text)
     if kind is None:
@@ -74,12 +88,7 @@ IpAddress = Annotated[str, AfterValidator(_canonical_ip)]
 SystemUuid = Annotated[str, AfterValidator(_canonical_uuid)]
 Timestamp = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 KindName = Annotated[str, AfterValidator(_kind)]
-SiteCode = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9_.-]{0,31}$"
-    ),
-]
+SiteCode = Annotated[str, AfterValidator(_site_code)]
 Count = Annotated[int, Field(ge=0)]
 
 

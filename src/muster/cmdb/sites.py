@@ -21,10 +21,8 @@ def normalise_site_code(code: str) -> str:
     try:
         return _SITE_CODE.validate_python(code)
     except ValidationError as exc:
-        raise ConfigurationError(
-            f"site code {code!r} is not valid: use up to 32 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit (e.g. lincoln-es)"
-        ) from exc
+        message = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        raise ConfigurationError(message) from exc
 
 
 def normalise_subnet(cidr: str) -> str:
