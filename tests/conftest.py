@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,9 +37,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL database created for this test session, migrated once."""
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """Create a migrated PostgreSQL database of our own; drop it afterwards."""
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     name = f"muster_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
@@ -54,10 +55,39 @@ def postgres_url() -> Iterator[str]:
     database = Database(url)
     database.upgrade()
     database.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database created for this test session, migrated once."""
+    with postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def backend_database(backend: str, sqlite_template: Path, folder: Path) -> Iterator[Database]:
+    """A fresh database of its own on one backend, for fixtures wider than one test."""
+    if backend == "sqlite":
+        path = folder / f"muster-{uuid.uuid4().hex[:8]}.db"
+        shutil.copy(sqlite_template, path)
+        database = Database(f"sqlite:///{path}")
+        try:
+            yield database
+        finally:
+            database.dispose()
+        return
+    with postgres_database() as url:
+        database = Database(url)
+        try:
+            yield database
+        finally:
+            database.dispose()
 
 
 def _truncate_all(database: Database) -> None:

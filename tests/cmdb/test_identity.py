@@ -272,6 +272,7 @@ def test_placeholder_serial_never_merges_machines(database: Database, serial: st
     )  # fmt: skip
 
     first, second = assets(database)
+    assert (first.serial, second.serial) == (None, None)
     assert usable_identifiers(first) == {("mac", INTEL_MAC_1), ("hostname", "lab-1")}
     assert usable_identifiers(second) == {("mac", INTEL_MAC_2), ("hostname", "lab-2")}
     assert report.decisions[1].ignored == [f"serial {serial.upper()}: placeholder serial"]

@@ -16,8 +16,10 @@ from muster.cmdb.network import (
 from muster.cmdb.placeholders import (
     PLACEHOLDER_SERIALS,
     PLACEHOLDER_UUIDS,
+    PLACEHOLDER_VENDORS,
     is_placeholder_serial,
     is_placeholder_uuid,
+    is_placeholder_vendor,
 )
 from muster.cmdb.vendors import canonical_vendor
 
@@ -45,6 +47,12 @@ def test_repeated_or_short_serials_are_placeholders(serial: str) -> None:
 )
 def test_real_serials_are_not_placeholders(serial: str) -> None:
     assert not is_placeholder_serial(serial)
+
+
+@pytest.mark.parametrize("vendor", sorted(PLACEHOLDER_VENDORS), ids=sorted(PLACEHOLDER_VENDORS))
+def test_each_listed_placeholder_vendor_is_refused(vendor: str) -> None:
+    assert is_placeholder_vendor(vendor.upper())
+    assert canonical_vendor(vendor) is None
 
 
 @pytest.mark.parametrize("uuid", sorted(PLACEHOLDER_UUIDS), ids=sorted(PLACEHOLDER_UUIDS))
@@ -136,6 +144,8 @@ def test_mac_vendor_comes_from_the_oui_registry(mac: str, vendor: str | None) ->
         ("Routerboard.com", "MikroTik"),
         ("Acme Widgets, Inc.", "Acme Widgets"),
         ("   ", None),
+        ("To Be Filled By O.E.M.", None),
+        ("System manufacturer", None),
     ],
     ids=lambda value: str(value),
 )

@@ -61,6 +61,25 @@ PLACEHOLDER_UUIDS: frozenset[str] = frozenset(
     }
 )
 
+# Board and system vendor fields left at the firmware default.
+PLACEHOLDER_VENDORS: frozenset[str] = frozenset(
+    {
+        "to be filled by o.e.m.",
+        "to be filled by o.e.m",
+        "to be filled by oem",
+        "system manufacturer",
+        "system vendor",
+        "default string",
+        "oem",
+        "o.e.m.",
+        "not specified",
+        "not applicable",
+        "unknown",
+        "none",
+        "n/a",
+    }
+)
+
 # One character repeated ("0000000", "XXXXXXXX", "........") is never a serial.
 _REPEATED = re.compile(r"^(.)\1*$")
 
@@ -69,6 +88,11 @@ def is_placeholder_serial(serial: str) -> bool:
     """Tell whether a serial number is a firmware placeholder rather than a real one."""
     folded = " ".join(serial.lower().split())
     return folded in PLACEHOLDER_SERIALS or bool(_REPEATED.match(folded)) or len(folded) < 3
+
+
+def is_placeholder_vendor(vendor: str) -> bool:
+    """Tell whether a vendor name is a firmware placeholder rather than a maker."""
+    return " ".join(vendor.lower().split()) in PLACEHOLDER_VENDORS
 
 
 def is_placeholder_uuid(uuid: str) -> bool:

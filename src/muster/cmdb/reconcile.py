@@ -29,6 +29,7 @@ from typing import Any
 from muster.cmdb.identity import Claim, Rule, claims_of
 from muster.cmdb.network import mac_vendor, split_hostname
 from muster.cmdb.observation import Observation
+from muster.cmdb.placeholders import is_placeholder_serial, is_placeholder_uuid
 from muster.cmdb.results import Decision, FieldChange
 from muster.cmdb.sources import TRUST
 from muster.cmdb.state import (
@@ -171,9 +172,10 @@ def _identity_attributes(
             attributes["hostname"] = (host, source)
             if domain:
                 attributes["domain"] = (domain, source)
-    if ids.serial:
+    # A placeholder is kept as an identifier (with why it is not used), never as the value.
+    if ids.serial and not is_placeholder_serial(ids.serial):
         attributes["serial"] = (ids.serial.strip(), source)
-    if ids.system_uuid:
+    if ids.system_uuid and not is_placeholder_uuid(ids.system_uuid):
         attributes["system_uuid"] = (ids.system_uuid, source)
 
 
@@ -672,7 +674,7 @@ class Reconciler:
         if created:
             snapshot = {k: jsonable(v) for k, v in sorted(target.values.items()) if v is not None}
             self._record_change(
-                run, target, "created", None, snapshot, f"from a {prepared.source} observation"
+                run, target, "created", None, snapshot, f"first seen by {prepared.source}"
             )
 
     def _change(

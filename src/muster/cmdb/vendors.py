@@ -8,6 +8,8 @@ longest first. An unknown vendor keeps its own name without the suffixes.
 
 import re
 
+from muster.cmdb.placeholders import is_placeholder_vendor
+
 # canonical name -> folded alias prefixes (lower case, words separated by one space)
 _ALIASES: dict[str, tuple[str, ...]] = {
     "HPE": ("hewlett packard enterprise", "hpe", "hp enterprise"),
@@ -110,7 +112,7 @@ def _fold(name: str) -> list[str]:
 def canonical_vendor(name: str) -> str | None:
     """Fold a vendor name as a source wrote it to Muster's one name for that vendor."""
     words = _fold(name)
-    if not words:
+    if not words or is_placeholder_vendor(name):
         return None
     for prefix, canonical in _BY_PREFIX:
         if tuple(words[: len(prefix)]) == prefix:
