@@ -120,7 +120,7 @@ def test_ingest_matches_address_only_while_lease_is_fresh(database: Database) ->
         [
             observation("arp", macs=[DELL_MAC], ips=["10.1.0.20"]),
             observation("icmp", at=timedelta(hours=2), ips=["10.1.0.20"]),
-            observation("icmp", at=timedelta(days=3), ips=["10.1.0.20"]),
+            observation("icmp", at=timedelta(days=9), ips=["10.1.0.20"]),
         ],
     )  # fmt: skip
 
@@ -129,6 +129,30 @@ def test_ingest_matches_address_only_while_lease_is_fresh(database: Database) ->
     assert report.decisions[2].rule == "new"
     assert usable_identifiers(first) == {("mac", DELL_MAC)}
     assert usable_identifiers(second) == {("ip", "10.1.0.20")}
+
+
+def test_address_does_not_match_a_machine_with_other_nics(database: Database) -> None:
+    add_site(database, "office", "10.0.0.0/24")
+    report = run_ingest(
+        database,
+        [
+            observation("agent", serial="VMware-42 11", macs=["00:50:56:aa:00:01"],
+                        ips=["10.0.0.30"]),
+            observation("nmap", at=timedelta(hours=1), macs=["00:50:56:aa:00:01"],
+                        ips=["10.0.0.30"]),
+            observation("nmap", at=timedelta(hours=2), macs=["00:50:56:aa:00:99"],
+                        ips=["10.0.0.30"]),
+        ],
+    )  # fmt: skip
+
+    assert [(d.rule, d.asset) for d in report.decisions] == [
+        ("new", "#1"),
+        ("ip", "#1"),
+        ("new", "#2"),
+    ]
+    assert report.decisions[2].notes == [
+        "ip 10.0.0.30 moved from #1 (#1 has NIC 00:50:56:aa:00:01, this has 00:50:56:aa:00:99)"
+    ]
 
 
 # -- traps -----------------------------------------------------------------------

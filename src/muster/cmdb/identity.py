@@ -13,7 +13,7 @@ The rules, from DESIGN:
 This module only normalises and grades; ``reconcile`` applies the rules.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 from muster.cmdb.network import (
@@ -40,7 +40,7 @@ class Rule(IntEnum):
     @property
     def label(self) -> str:
         """The identifier type as stored and shown."""
-        return self.name.lower()
+        return _LABELS[self]
 
     @property
     def is_strong(self) -> bool:
@@ -48,6 +48,7 @@ class Rule(IntEnum):
         return self <= Rule.SNMP_ENGINE_ID
 
 
+_LABELS = {rule: rule.name.lower() for rule in Rule}
 RULE_BY_LABEL = {rule.label: rule for rule in Rule}
 
 # Scope stored for identifiers that are unique everywhere.
@@ -56,22 +57,21 @@ GLOBAL_SCOPE = ""
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One identifier an Observation carries, normalised, with why it cannot identify."""
+    """One identifier an Observation carries, normalised, with why it cannot identify.
+
+    ``key`` is the (type, scope, value) an identifier row is stored under.
+    """
 
     rule: Rule
     scope: str
     value: str
     problem: str | None = None
+    key: tuple[str, str, str] = field(init=False)
+    usable: bool = field(init=False)
 
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """The (type, scope, value) an identifier row is stored under."""
-        return (self.rule.label, self.scope, self.value)
-
-    @property
-    def usable(self) -> bool:
-        """True when this identifier may be used to match an asset."""
-        return self.problem is None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (_LABELS[self.rule], self.scope, self.value))
+        object.__setattr__(self, "usable", self.problem is None)
 
     def describe(self) -> str:
         """Say the identifier in words, e.g. ``serial CZC123 (HP)``."""

@@ -16,11 +16,11 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from muster.cmdb.errors import ObservationError
-from muster.cmdb.observation import Observation
+from muster.cmdb.observation import Observation, content_hash
 from muster.cmdb.reconcile import IngestSettings, Prepared, Reconciler, prepare
 from muster.cmdb.results import Decision, IngestReport
 from muster.cmdb.store import (
-    AssetIdAllocator,
+    IdAllocator,
     SiteDirectory,
     flush,
     known_hashes,
@@ -55,41 +55,43 @@ def ingest(
     connection = _locked(session)
     sites = SiteDirectory.load(connection)
     placed = [_place(index, obs, sites) for index, obs in enumerate(observations)]
-    hashes = [obs.content_hash() for obs in observations]
+    payloads = [obs.to_json_dict() for obs in observations]
+    hashes = [content_hash(payload) for payload in payloads]
     order = sorted(
         range(len(observations)), key=lambda i: (observations[i].observed_at, hashes[i])
     )
 
     decisions: list[Decision | None] = [None] * len(observations)
     first_index: dict[str, int] = {}
-    allocator = AssetIdAllocator(connection)
+    allocators = _allocators(connection)
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         known = known_hashes(connection, [hashes[i] for i in chunk])
         batch: list[Prepared] = []
         for index in chunk:
-            content_hash = hashes[index]
-            if content_hash in known:
-                decisions[index] = _duplicate(index, known[content_hash])
-            elif content_hash in first_index:
-                decisions[index] = _duplicate(index, decisions[first_index[content_hash]])
+            digest = hashes[index]
+            if digest in known:
+                decisions[index] = _duplicate(index, known[digest])
+            elif digest in first_index:
+                decisions[index] = _duplicate(index, decisions[first_index[digest]])
             else:
-                first_index[content_hash] = index
+                first_index[digest] = index
                 site_id, site_code = placed[index]
                 batch.append(
                     prepare(
                         index,
                         observations[index],
-                        content_hash,
+                        digest,
+                        payloads[index],
                         site_id=site_id,
                         site_code=site_code,
                     )
                 )
-        _reconcile_batch(connection, batch, settings, allocator, decisions)
+        _reconcile_batch(connection, batch, settings, allocators, decisions)
         if commit_batches and not dry_run:
             session.commit()
             connection = _locked(session)
-            allocator = AssetIdAllocator(connection)
+            allocators = _allocators(connection)
         if progress is not None:
             progress(len(chunk))
     if dry_run:
@@ -97,6 +99,10 @@ def ingest(
     report = IngestReport(dry_run=dry_run, decisions=[d for d in decisions if d is not None])
     logger.info("ingested %d observations: %s", len(observations), report.counts())
     return report
+
+
+def _allocators(connection: Connection) -> tuple[IdAllocator, IdAllocator]:
+    return IdAllocator(connection, "asset"), IdAllocator(connection, "observation")
 
 
 def _locked(session: Session) -> Connection:
@@ -144,13 +150,14 @@ def _reconcile_batch(
     connection: Connection,
     batch: list[Prepared],
     settings: IngestSettings,
-    allocator: AssetIdAllocator,
+    allocators: tuple[IdAllocator, IdAllocator],
     decisions: list[Decision | None],
 ) -> None:
+    asset_ids, observation_ids = allocators
     ws = load_working_set(connection, batch)
-    reconciler = Reconciler(ws, settings, allocator)
+    reconciler = Reconciler(ws, settings, asset_ids)
     applied = [reconciler.apply(prepared) for prepared in batch]
-    flush(connection, ws)
+    flush(connection, ws, observation_ids)
     for decision, target in zip(applied, reconciler.targets, strict=True):
         live = target.live()
         if live is not target:

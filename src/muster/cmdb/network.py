@@ -31,6 +31,8 @@ VIRTUAL_PREFIXES: tuple[tuple[str, str], ...] = (
     ("00:07:b4:00:", "GLBP virtual router MAC"),
 )
 
+_ADDRESS_CHARS = re.compile(r"^[0-9a-fA-F.:]+$")
+
 _PLACEHOLDER_HOSTNAMES = frozenset(
     {"localhost", "localhost.localdomain", "(none)", "none", "unknown", "default", "-"}
 )
@@ -52,7 +54,8 @@ def canonical_mac(text: str) -> str:
         raise ValueError(
             f"{text!r} is not a MAC address: expected six octets such as 00:1a:2b:3c:4d:5e"
         )
-    return str(netaddr.EUI(candidate, dialect=netaddr.mac_unix_expanded))
+    digits = re.sub(r"[^0-9a-f]", "", candidate.lower())
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 
 
 def mac_identity_problem(mac: str) -> str | None:
@@ -73,13 +76,17 @@ def mac_identity_problem(mac: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=16384)
 def mac_vendor(mac: str) -> str | None:
     """Return the canonical vendor registered for a MAC's OUI, or None."""
     if int(mac[:2], 16) & 0x02:
         return None
+    return _oui_vendor(mac[:8])
+
+
+@lru_cache(maxsize=4096)
+def _oui_vendor(oui: str) -> str | None:
     try:
-        org = netaddr.EUI(mac).oui.registration().org
+        org = netaddr.EUI(oui + ":00:00:00").oui.registration().org
     except (netaddr.NotRegisteredError, IndexError):
         return None
     return canonical_vendor(str(org))
@@ -103,6 +110,7 @@ def hostname_identity_problem(hostname: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def ip_identity_problem(ip: str) -> str | None:
     """Say why an address cannot identify a machine on a site, or None when it can."""
     address = ipaddress.ip_address(ip)
@@ -116,6 +124,9 @@ def ip_identity_problem(ip: str) -> str | None:
 
 
 def _looks_like_ip(text: str) -> bool:
+    # Most names have a letter other than a-f before any dot or colon: not an address.
+    if not _ADDRESS_CHARS.match(text):
+        return False
     try:
         ipaddress.ip_address(text)
     except ValueError:

@@ -19,6 +19,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -47,7 +48,14 @@ def _canonical_uuid(text: str) -> str:
         ) from exc
 
 
+_PLAIN_IPV4 = re.compile(
+    r"^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$"
+)
+
+
 def _canonical_ip(text: str) -> str:
+    if _PLAIN_IPV4.match(text):
+        return text  # already canonical: no leading zeros, no spaces
     try:
         return str(ipaddress.ip_address(text.strip()))
     except ValueError as exc:
@@ -231,12 +239,16 @@ class Observation(_Strict):
 
     def content_hash(self) -> str:
         """Return a digest of the Observation's content, the same for the same facts."""
-        canonical = json.dumps(self.to_json_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return content_hash(self.to_json_dict())
 
     def to_json_dict(self) -> dict[str, Any]:
         """Return the Observation as JSON-ready data, keys as the schema names them."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def content_hash(payload: dict[str, Any]) -> str:
+    """Digest of an Observation's JSON data (``to_json_dict``), key order aside."""
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def observation_json_schema() -> dict[str, Any]:

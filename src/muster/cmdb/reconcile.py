@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from muster.cmdb.identity import Claim, Rule, claims_of
+import orjson
+
+from muster.cmdb.identity import RULE_BY_LABEL, Claim, Rule, claims_of
 from muster.cmdb.network import mac_vendor, split_hostname
 from muster.cmdb.observation import Observation
 from muster.cmdb.placeholders import is_placeholder_serial, is_placeholder_uuid
@@ -90,7 +92,9 @@ _RANK = {**{source.value: trust for source, trust in TRUST.items()}, OUI_SOURCE:
 class IngestSettings:
     """Tunables of the identity rules."""
 
-    ip_lease: timedelta = timedelta(hours=24)
+    # How long an address keeps pointing at the machine last seen on it: the
+    # default lease of the Windows DHCP server, which most schools run.
+    ip_lease: timedelta = timedelta(days=8)
 
 
 @dataclass(slots=True)
@@ -107,19 +111,17 @@ class Prepared:
     evidence: dict[str, list[str]]
     child_sets: dict[str, list[dict[str, Any]]]
 
-    @property
-    def source(self) -> str:
-        return self.observation.source.value
-
-    @property
-    def at(self) -> datetime:
-        return self.observation.observed_at
+    source: str
+    at: datetime
+    at_iso: str
+    payload: dict[str, Any]
 
 
 def prepare(
     index: int,
     observation: Observation,
     content_hash: str,
+    payload: dict[str, Any],
     *,
     site_id: int | None,
     site_code: str | None,
@@ -148,7 +150,7 @@ def prepare(
         rows = getattr(observation, name)
         if rows is not None:
             dumped = [row.model_dump(mode="json") for row in rows]
-            child_sets[name] = sorted(dumped, key=lambda row: json.dumps(row, sort_keys=True))
+            child_sets[name] = sorted(dumped, key=_row_key)
     return Prepared(
         index,
         observation,
@@ -159,7 +161,15 @@ def prepare(
         attributes,
         evidence,
         child_sets,
+        source,
+        observation.observed_at,
+        observation.observed_at.isoformat(),
+        payload,
     )
+
+
+def _row_key(row: dict[str, Any]) -> bytes:
+    return orjson.dumps(row, option=orjson.OPT_SORT_KEYS)
 
 
 def _identity_attributes(
@@ -221,7 +231,7 @@ def _wins(
 
 def child_digest(rows: list[dict[str, Any]]) -> str:
     """Digest of a canonical child list, to tell a changed list from a repeated one."""
-    return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:32]
+    return hashlib.sha256(orjson.dumps(rows, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
 
 
 @dataclass
@@ -307,7 +317,8 @@ class Reconciler:
             if asset is target:
                 continue
             as_primary = target is None
-            why = self._contradiction(asset, usable, claim.rule, None if as_primary else target)
+            partner = None if as_primary else target
+            why = self._contradiction(asset, usable, claim.rule, partner, run.prepared.claims)
             if why is None and as_primary and _may_be_clone(claim.rule, run.prepared):
                 why = self._clone_evidence(asset, run.prepared)
             if why is not None:
@@ -348,7 +359,12 @@ class Reconciler:
         return fresh or not holder_has_stronger
 
     def _contradiction(
-        self, asset: AssetState, usable: list[Claim], rule: Rule, partner: AssetState | None
+        self,
+        asset: AssetState,
+        usable: list[Claim],
+        rule: Rule,
+        partner: AssetState | None,
+        claims: list[Claim],
     ) -> str | None:
         """Say why ``asset`` cannot be the machine observed (with ``partner``), or None."""
         for strong in (Rule.SERIAL, Rule.SYSTEM_UUID, Rule.MACHINE_ID, Rule.SNMP_ENGINE_ID):
@@ -360,6 +376,11 @@ class Reconciler:
         if rule >= Rule.HOSTNAME and (why := _disjoint(asset, usable, partner, Rule.MAC)):
             return why
         if rule is Rule.IP:
+            # Any NIC seen, even a virtual or randomised one, tells two machines apart.
+            mine_macs = asset.all_values(Rule.MAC)
+            theirs_macs = {c.value for c in claims if c.rule is Rule.MAC}
+            if mine_macs and theirs_macs and mine_macs.isdisjoint(theirs_macs):
+                return f"{asset.label} has NIC {min(mine_macs)}, this has {min(theirs_macs)}"
             theirs = next((c.value for c in usable if c.rule is Rule.HOSTNAME), None)
             if theirs is None and partner is not None:
                 theirs = partner.values.get("hostname")
@@ -406,7 +427,6 @@ class Reconciler:
             provenance={},
             first_seen=prepared.at,
             last_seen=prepared.at,
-            dirty=True,
         )
         self.ws.new_assets.append(asset)
         return asset
@@ -429,11 +449,13 @@ class Reconciler:
             ):
                 continue
             survivor.provenance[name] = entry
+            survivor.changed.add("provenance")
             if name in CHILD_FIELDS:
                 self.ws.child_ops.append(ChildOp(survivor, name, None, source_asset=loser))
             elif survivor.values.get(name) != loser.values.get(name):
                 self._change(run, survivor, name, survivor.values.get(name), loser.values[name])
                 survivor.values[name] = loser.values[name]
+                survivor.changed.add(name)
         for source, (first, last) in loser.seen_by.items():
             seen = survivor.seen_by.setdefault(source, [first, last])
             seen[0], seen[1] = min(seen[0], first), max(seen[1], last)
@@ -441,7 +463,7 @@ class Reconciler:
         survivor.first_seen = min(survivor.first_seen, loser.first_seen)
         survivor.last_seen = max(survivor.last_seen, loser.last_seen)
         survivor.values["status"] = _merged_status(survivor, loser)
-        survivor.dirty = True
+        survivor.changed.update(("first_seen", "last_seen", "status"))
         note = f"merged {loser.label} into {survivor.label}: same machine by {claim.describe()}"
         run.merged.append(loser.label)
         self._record_change(run, survivor, "merged", loser.label, survivor.label, note)
@@ -453,12 +475,12 @@ class Reconciler:
             existing = survivor.find(identifier.key)
             if existing is None:
                 identifier.asset = survivor
-                identifier.dirty = True
+                identifier.changed.add("asset_id")
                 survivor.identifiers.append(identifier)
                 continue
             existing.first_seen = min(existing.first_seen, identifier.first_seen)
             existing.last_seen = max(existing.last_seen, identifier.last_seen)
-            existing.dirty = True
+            existing.changed.update(("first_seen", "last_seen"))
             self.ws.unindex(identifier)
             if existing.usable:
                 self.ws.index(existing)
@@ -491,7 +513,7 @@ class Reconciler:
                 self._conflict(run, "duplicate_hostname", claim, other, target, why)
             other.identifiers.remove(holder)
             holder.asset = target
-            holder.dirty = True
+            holder.changed.add("asset_id")
             target.identifiers.append(holder)
             run.notes.append(f"{claim.describe()} moved from {other.label} ({why})")
 
@@ -500,7 +522,7 @@ class Reconciler:
         identifier.usable = False
         identifier.shared = True
         identifier.note = note
-        identifier.dirty = True
+        identifier.changed.update(("usable", "shared", "note"))
 
     def _conflict(
         self, run: _Run, kind: str, claim: Claim, asset: AssetState, other: AssetState, why: str
@@ -571,8 +593,7 @@ class Reconciler:
             ):
                 if claim.scope and not identifier.scope and identifier.usable:
                     self.ws.unindex(identifier)
-                    identifier.scope = claim.scope
-                    identifier.dirty = True
+                    identifier.set_scope(claim.scope)
                     self.ws.index(identifier)
                 return identifier
         return None
@@ -580,10 +601,10 @@ class Reconciler:
     def _touch_identifier(self, identifier: IdentifierState, prepared: Prepared) -> None:
         if prepared.at > identifier.last_seen:
             identifier.last_seen = prepared.at
-            identifier.dirty = True
+            identifier.changed.add("last_seen")
         if prepared.at < identifier.first_seen:
             identifier.first_seen = prepared.at
-            identifier.dirty = True
+            identifier.changed.add("first_seen")
 
     def _add_identifier(
         self,
@@ -618,14 +639,15 @@ class Reconciler:
             current = target.provenance.get(name)
             if not _wins(name, (source, prepared.at, value), current, target.values.get(name)):
                 continue
-            entry: dict[str, Any] = {"source": source, "at": prepared.at.isoformat()}
+            entry: dict[str, Any] = {"source": source, "at": prepared.at_iso}
             if name in prepared.evidence:
                 entry["evidence"] = prepared.evidence[name]
             target.provenance[name] = entry
-            target.dirty = True
+            target.changed.add("provenance")
             old = target.values.get(name)
             if old != value:
                 target.values[name] = value
+                target.changed.add(name)
                 if not created and name not in VOLATILE:
                     self._change(run, target, name, old, value)
 
@@ -639,11 +661,11 @@ class Reconciler:
                 continue
             target.provenance[name] = {
                 "source": prepared.source,
-                "at": prepared.at.isoformat(),
+                "at": prepared.at_iso,
                 "digest": digest,
                 "count": len(rows),
             }
-            target.dirty = True
+            target.changed.add("provenance")
             if digest == current_digest:
                 continue
             self.ws.child_ops.append(ChildOp(target, name, rows))
@@ -655,6 +677,7 @@ class Reconciler:
         prepared = run.prepared
         if target.values.get("status") == "missing" and prepared.at > target.last_seen:
             target.values["status"] = "active"
+            target.changed.add("status")
             self._change(
                 run, target, "status", "missing", "active", f"seen again by {prepared.source}"
             )
@@ -663,7 +686,7 @@ class Reconciler:
         if prepared.at < target.first_seen or prepared.at > target.last_seen:
             target.first_seen = min(target.first_seen, prepared.at)
             target.last_seen = max(target.last_seen, prepared.at)
-            target.dirty = True
+            target.changed.update(("first_seen", "last_seen"))
         seen = target.seen_by.get(prepared.source)
         if seen is None:
             target.seen_by[prepared.source] = [prepared.at, prepared.at]
@@ -723,7 +746,7 @@ class Reconciler:
             asset=target,
             outcome=outcome,
             rule=matched.rule.label if matched else "new",
-            payload=observation.to_json_dict(),
+            payload=prepared.payload,
         )
 
 
@@ -747,7 +770,7 @@ def _may_be_clone(rule: Rule, prepared: Prepared) -> bool:
 
 
 def _rule_of(identifier: IdentifierState) -> Rule:
-    return Rule[identifier.type.upper()]
+    return RULE_BY_LABEL[identifier.type]
 
 
 def _entry_claim(entry: dict[str, Any], value: Any) -> tuple[str, datetime, Any]:

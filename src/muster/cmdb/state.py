@@ -29,16 +29,23 @@ class IdentifierState:
     first_seen: datetime
     last_seen: datetime
     id: int | None = None
-    dirty: bool = False
+    # Columns changed since the row was read, so only they are written.
+    changed: set[str] = field(default_factory=set)
+    key: Key = ("", "", "")
+
+    def __post_init__(self) -> None:
+        self.key = (self.type, self.scope, self.value)
+
+    def set_scope(self, scope: str) -> None:
+        """Change the scope (a serial whose vendor became known), keeping the key right."""
+        self.scope = scope
+        self.key = (self.type, scope, self.value)
+        self.changed.add("scope")
 
     @property
     def new(self) -> bool:
         """True until the row is written."""
         return self.id is None
-
-    @property
-    def key(self) -> Key:
-        return (self.type, self.scope, self.value)
 
 
 @dataclass(eq=False, slots=True)
@@ -56,8 +63,9 @@ class AssetState:
     seen_by: dict[str, list[datetime]] = field(default_factory=dict)
     seen_in_db: set[str] = field(default_factory=set)
     seen_dirty: set[str] = field(default_factory=set)
-    dirty: bool = False
     merged_into: "AssetState | None" = None
+    # Columns changed since the row was read, so only they are written.
+    changed: set[str] = field(default_factory=set)
 
     def live(self) -> "AssetState":
         """Follow merges to the asset that now stands for this one."""

@@ -10,9 +10,10 @@ foreign keys and the unique index on usable identifiers valid at every step.
 import ipaddress
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, text, update
 
 from muster.cmdb.models import (
     Asset,
@@ -69,6 +70,7 @@ class SiteDirectory:
     code_by_id: dict[int, str] = field(default_factory=dict)
     # prefix length -> {network address as int: site id}, per IP version, longest first
     _networks: dict[int, list[tuple[int, dict[int, int]]]] = field(default_factory=dict)
+    _cache: dict[str, int | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, connection: Connection) -> "SiteDirectory":
@@ -88,6 +90,13 @@ class SiteDirectory:
 
     def site_of_address(self, address: str) -> int | None:
         """Return the site whose most specific subnet holds an address."""
+        if address in self._cache:
+            return self._cache[address]
+        site_id = self._lookup(address)
+        self._cache[address] = site_id
+        return site_id
+
+    def _lookup(self, address: str) -> int | None:
         ip = ipaddress.ip_address(address)
         bits = ip.max_prefixlen
         value = int(ip)
@@ -98,24 +107,29 @@ class SiteDirectory:
         return None
 
 
-class AssetIdAllocator:
-    """Hands out asset ids before rows are written, so explanations name real ids.
+class IdAllocator:
+    """Hands out ids of a table before rows are written.
 
+    Asset ids appear in explanations before the batch is written; observation
+    ids are handed out too so that their rows go in one plain executemany.
     Ingest holds the write lock (SQLite) or the ingest advisory lock
     (PostgreSQL) while it allocates, so no other writer takes the same id.
     """
 
-    _BLOCK = 64
+    _BLOCK = 256
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, table: str) -> None:
         self._connection = connection
+        self._table = table
         self._postgres = connection.dialect.name == "postgresql"
         self._pending: list[int] = []
         self._next = 0
         if not self._postgres:
-            highest = connection.execute(select(func.max(Asset.id))).scalar() or 0
+            column = _TABLES[table].c.id
+            highest = connection.execute(select(func.max(column))).scalar() or 0
+            # Asset ids of merged-away assets are never reused (AUTOINCREMENT).
             sequence = connection.execute(
-                text("SELECT seq FROM sqlite_sequence WHERE name = 'asset'")
+                text("SELECT seq FROM sqlite_sequence WHERE name = :table"), {"table": table}
             ).scalar()
             self._next = max(highest, sequence or 0) + 1
 
@@ -126,10 +140,10 @@ class AssetIdAllocator:
         if not self._pending:
             rows = self._connection.execute(
                 text(
-                    "SELECT nextval(pg_get_serial_sequence('asset', 'id')) "
+                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
                     "FROM generate_series(1, :n)"
                 ),
-                {"n": self._BLOCK},
+                {"table": self._table, "n": self._BLOCK},
             )
             self._pending = sorted((r[0] for r in rows), reverse=True)
         return self._pending.pop()
@@ -162,18 +176,27 @@ def load_working_set(connection: Connection, batch: Sequence[Prepared]) -> Worki
             )
             asset_ids.update(row[0] for row in connection.execute(query))
     ordered = sorted(asset_ids)
+    asset_columns = [_ASSET.c[name] for name in _ASSET_COLUMNS]
+    identifier_columns = [_IDENTIFIER.c[name] for name in _IDENTIFIER_COLUMNS]
     for chunk in _chunks(ordered):
-        for row in connection.execute(select(_ASSET).where(_ASSET.c.id.in_(chunk))).mappings():
-            ws.assets[row["id"]] = _asset_state(row)
+        query = select(*asset_columns).where(_ASSET.c.id.in_(chunk))
+        for row in connection.execute(query):
+            asset = _asset_state(row)
+            ws.assets[asset.id] = asset
     for chunk in _chunks(ordered):
-        query = select(_IDENTIFIER).where(_IDENTIFIER.c.asset_id.in_(chunk))
-        for row in connection.execute(query).mappings():
+        query = select(*identifier_columns).where(_IDENTIFIER.c.asset_id.in_(chunk))
+        for row in connection.execute(query):
             _load_identifier(ws, row)
-        sources = select(_ASSET_SOURCE).where(_ASSET_SOURCE.c.asset_id.in_(chunk))
-        for row in connection.execute(sources).mappings():
-            asset = ws.assets[row["asset_id"]]
-            asset.seen_by[row["source"]] = [row["first_seen"], row["last_seen"]]
-            asset.seen_in_db.add(row["source"])
+        sources = select(
+            _ASSET_SOURCE.c.asset_id,
+            _ASSET_SOURCE.c.source,
+            _ASSET_SOURCE.c.first_seen,
+            _ASSET_SOURCE.c.last_seen,
+        ).where(_ASSET_SOURCE.c.asset_id.in_(chunk))
+        for asset_id, source, first_seen, last_seen in connection.execute(sources):
+            asset = ws.assets[asset_id]
+            asset.seen_by[source] = [first_seen, last_seen]
+            asset.seen_in_db.add(source)
     all_values = sorted({v for vs in wanted.values() for v in vs})
     for chunk in _chunks(all_values):
         query = select(Conflict.kind, Conflict.identifier_type, Conflict.identifier_value).where(
@@ -183,59 +206,93 @@ def load_working_set(connection: Connection, batch: Sequence[Prepared]) -> Worki
     return ws
 
 
-def _asset_state(row: Any) -> AssetState:
+_ASSET_COLUMNS = ("id", "first_seen", "last_seen", "provenance", *VALUE_COLUMNS)
+_IDENTIFIER_COLUMNS = (
+    "id", "asset_id", "type", "scope", "value", "usable", "shared", "note", "source",
+    "first_seen", "last_seen",
+)  # fmt: skip
+
+
+def _asset_state(row: Sequence[Any]) -> AssetState:
+    asset_id, first_seen, last_seen, provenance, *values = row
     return AssetState(
-        id=row["id"],
-        label=f"#{row['id']}",
-        values={name: row[name] for name in VALUE_COLUMNS},
-        provenance=dict(row["provenance"] or {}),
-        first_seen=row["first_seen"],
-        last_seen=row["last_seen"],
+        id=asset_id,
+        label=f"#{asset_id}",
+        values=dict(zip(VALUE_COLUMNS, values, strict=True)),
+        provenance=dict(provenance or {}),
+        first_seen=first_seen,
+        last_seen=last_seen,
     )
 
 
-def _load_identifier(ws: WorkingSet, row: Any) -> None:
-    asset = ws.assets[row["asset_id"]]
+def _load_identifier(ws: WorkingSet, row: Sequence[Any]) -> None:
+    (identifier_id, asset_id, kind, scope, value, usable, shared, note, source, first_seen,
+     last_seen) = row  # fmt: skip
     identifier = IdentifierState(
-        type=row["type"],
-        scope=row["scope"],
-        value=row["value"],
-        asset=asset,
-        usable=row["usable"],
-        shared=row["shared"],
-        note=row["note"],
-        source=row["source"],
-        first_seen=row["first_seen"],
-        last_seen=row["last_seen"],
-        id=row["id"],
+        type=kind,
+        scope=scope,
+        value=value,
+        asset=ws.assets[asset_id],
+        usable=usable,
+        shared=shared,
+        note=note,
+        source=source,
+        first_seen=first_seen,
+        last_seen=last_seen,
+        id=identifier_id,
     )
-    asset.identifiers.append(identifier)
+    identifier.asset.identifiers.append(identifier)
     ws.index(identifier)
 
 
-def flush(connection: Connection, ws: WorkingSet) -> dict[int, int]:
+def _identifier_value(identifier: IdentifierState, column: str) -> Any:
+    if column == "asset_id":
+        return identifier.asset.live().id
+    return getattr(identifier, column)
+
+
+def _update_changed(
+    connection: Connection, table: Table, changes: list[tuple[int, dict[str, Any]]]
+) -> None:
+    """UPDATE rows by id, setting only the columns that changed, one statement per shape."""
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_id, changed in changes:
+        by_shape.setdefault(tuple(sorted(changed)), []).append({**changed, "b_id": row_id})
+    for rows in by_shape.values():
+        connection.execute(update(table).where(table.c.id == bindparam("b_id")), rows)
+
+
+def flush(connection: Connection, ws: WorkingSet, observation_ids: IdAllocator) -> dict[int, int]:
     """Write the working set back; return observation ids by position in the batch."""
     live_new = [a for a in ws.new_assets if a.merged_into is None]
     if live_new:
         connection.execute(insert(_ASSET), [_asset_row(a) for a in live_new])
-    dirty = [a for a in ws.assets.values() if a.dirty and a.merged_into is None]
-    if dirty:
-        statement = update(_ASSET).where(_ASSET.c.id == bindparam("b_id"))
-        connection.execute(statement, [_asset_row(a, key="b_id") for a in dirty])
+    changes = [
+        (asset.id, {name: _asset_value(asset, name) for name in asset.changed})
+        for asset in ws.assets.values()
+        if asset.changed and asset.merged_into is None
+    ]
+    _update_changed(connection, _ASSET, changes)
     _flush_identifiers(connection, ws)
     _flush_sources(connection, ws)
-    observation_ids = _flush_observations(connection, ws)
+    positions = _flush_observations(connection, ws, observation_ids)
     _flush_children(connection, ws)
     _flush_merges(connection, ws)
-    _flush_history(connection, ws, observation_ids)
-    return observation_ids
+    _flush_history(connection, ws, positions)
+    return positions
 
 
-def _asset_row(asset: AssetState, key: str = "id") -> dict[str, Any]:
+def _asset_value(asset: AssetState, column: str) -> Any:
+    if column in ("first_seen", "last_seen", "provenance"):
+        return getattr(asset, column)
+    return asset.values.get(column)
+
+
+def _asset_row(asset: AssetState) -> dict[str, Any]:
     row = {name: asset.values.get(name) for name in VALUE_COLUMNS}
     row.update(
         {
-            key: asset.id,
+            "id": asset.id,
             "first_seen": asset.first_seen,
             "last_seen": asset.last_seen,
             "provenance": asset.provenance,
@@ -244,9 +301,8 @@ def _asset_row(asset: AssetState, key: str = "id") -> dict[str, Any]:
     return row
 
 
-def _identifier_row(identifier: IdentifierState, key: str = "id") -> dict[str, Any]:
+def _identifier_row(identifier: IdentifierState) -> dict[str, Any]:
     return {
-        key: identifier.id,
         "asset_id": identifier.asset.live().id,
         "type": identifier.type,
         "scope": identifier.scope,
@@ -265,22 +321,15 @@ def _flush_identifiers(connection: Connection, ws: WorkingSet) -> None:
     for chunk in _chunks(dropped):
         connection.execute(delete(_IDENTIFIER).where(_IDENTIFIER.c.id.in_(chunk)))
     dropped_ids = set(dropped)
-    unique_dirty = [
-        i
+    changes = [
+        (i.id, {name: _identifier_value(i, name) for name in i.changed})
         for asset in _live_assets(ws)
         for i in asset.identifiers
-        if i.dirty and not i.new and i.id not in dropped_ids
+        if i.changed and i.id is not None and i.id not in dropped_ids
     ]
-    if unique_dirty:
-        statement = update(_IDENTIFIER).where(_IDENTIFIER.c.id == bindparam("b_id"))
-        rows = [_identifier_row(i, key="b_id") for i in unique_dirty]
-        for row in rows:
-            del row["type"], row["value"]
-        connection.execute(statement, rows)
+    _update_changed(connection, _IDENTIFIER, changes)
     if ws.new_identifiers:
         rows = [_identifier_row(i) for i in ws.new_identifiers]
-        for row in rows:
-            del row["id"]
         connection.execute(insert(_IDENTIFIER), rows)
 
 
@@ -313,14 +362,20 @@ def _live_assets(ws: WorkingSet) -> Iterable[AssetState]:
             yield asset
 
 
-def _flush_observations(connection: Connection, ws: WorkingSet) -> dict[int, int]:
+def _flush_observations(
+    connection: Connection, ws: WorkingSet, allocate: IdAllocator
+) -> dict[int, int]:
+    received_at = datetime.now(UTC)
+    ids = {position: allocate() for position in range(len(ws.observations))}
     if not ws.observations:
-        return {}
+        return ids
     rows = [
         {
+            "id": ids[position],
             "content_hash": record.content_hash,
             "source": record.source,
             "observed_at": record.observed_at,
+            "received_at": received_at,
             "site_code": record.site_code,
             "collector": record.collector,
             "sweep_id": record.sweep_id,
@@ -329,27 +384,44 @@ def _flush_observations(connection: Connection, ws: WorkingSet) -> dict[int, int
             "rule": record.rule,
             "payload": record.payload,
         }
-        for record in ws.observations
+        for position, record in enumerate(ws.observations)
     ]
-    statement = insert(_OBSERVATION).returning(_OBSERVATION.c.id, sort_by_parameter_order=True)
-    ids = [row[0] for row in connection.execute(statement, rows)]
-    return dict(enumerate(ids))
+    connection.execute(insert(_OBSERVATION), rows)
+    return ids
 
 
 def _flush_children(connection: Connection, ws: WorkingSet) -> None:
+    """Write child lists: one DELETE per table, moves, then one INSERT per table."""
+    # What each (asset, list) ends up holding: new rows, or the rows stored on another asset.
+    final: dict[tuple[int, str], tuple[AssetState, list[dict[str, Any]] | AssetState]] = {}
     for op in ws.child_ops:
-        table = CHILD_TABLES[op.field]
-        target = op.asset.live()
-        connection.execute(delete(table).where(table.c.asset_id == target.id))
-        if op.rows is None:
-            assert op.source_asset is not None
-            connection.execute(
-                update(table)
-                .where(table.c.asset_id == op.source_asset.id)
-                .values(asset_id=target.id)
-            )
-        elif op.rows:
-            connection.execute(insert(table), [{**row, "asset_id": target.id} for row in op.rows])
+        if op.rows is not None:
+            final[(id(op.asset), op.field)] = (op.asset, op.rows)
+            continue
+        assert op.source_asset is not None
+        moved = final.pop((id(op.source_asset), op.field), (op.source_asset, op.source_asset))
+        final[(id(op.asset), op.field)] = (op.asset, moved[1])
+    by_table: dict[str, list[tuple[AssetState, list[dict[str, Any]] | AssetState]]] = {}
+    for (_key, name), (asset, content) in final.items():
+        if asset.merged_into is None:
+            by_table.setdefault(name, []).append((asset, content))
+    for name, entries in by_table.items():
+        table = CHILD_TABLES[name]
+        for chunk in _chunks([asset.id for asset, _content in entries]):
+            connection.execute(delete(table).where(table.c.asset_id.in_(chunk)))
+        rows: list[dict[str, Any]] = []
+        for asset, content in entries:
+            if isinstance(content, AssetState):
+                if not content.new:
+                    connection.execute(
+                        update(table)
+                        .where(table.c.asset_id == content.id)
+                        .values(asset_id=asset.id)
+                    )
+            else:
+                rows.extend({**row, "asset_id": asset.id} for row in content)
+        if rows:
+            connection.execute(insert(table), rows)
 
 
 def _flush_merges(connection: Connection, ws: WorkingSet) -> None:
