@@ -10,11 +10,12 @@ foreign keys and the unique index on usable identifiers valid at every step.
 import ipaddress
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 
+from muster.cmdb.driver import Driver
 from muster.cmdb.models import (
     Asset,
     AssetSource,
@@ -162,123 +163,179 @@ def known_hashes(connection: Connection, hashes: Sequence[str]) -> dict[str, int
 
 def load_working_set(connection: Connection, batch: Sequence[Prepared]) -> WorkingSet:
     """Read every asset the batch's usable identifiers reach, with all their identifiers."""
+    driver = Driver(connection)
     ws = WorkingSet()
     wanted: dict[str, set[str]] = {}
     for prepared in batch:
         for claim in prepared.claims:
             if claim.usable:
-                wanted.setdefault(claim.rule.label, set()).add(claim.value)
+                wanted.setdefault(claim.key[0], set()).add(claim.value)
     asset_ids: set[int] = set()
     for kind, values in wanted.items():
-        for chunk in _chunks(sorted(values)):
-            query = select(_IDENTIFIER.c.asset_id).where(
-                _IDENTIFIER.c.type == kind, _IDENTIFIER.c.value.in_(chunk)
-            )
-            asset_ids.update(row[0] for row in connection.execute(query))
-    ordered = sorted(asset_ids)
-    asset_columns = [_ASSET.c[name] for name in _ASSET_COLUMNS]
-    identifier_columns = [_IDENTIFIER.c[name] for name in _IDENTIFIER_COLUMNS]
-    for chunk in _chunks(ordered):
-        query = select(*asset_columns).where(_ASSET.c.id.in_(chunk))
-        for row in connection.execute(query):
-            asset = _asset_state(row)
-            ws.assets[asset.id] = asset
-    for chunk in _chunks(ordered):
-        query = select(*identifier_columns).where(_IDENTIFIER.c.asset_id.in_(chunk))
-        for row in connection.execute(query):
-            _load_identifier(ws, row)
-        sources = select(
-            _ASSET_SOURCE.c.asset_id,
-            _ASSET_SOURCE.c.source,
-            _ASSET_SOURCE.c.first_seen,
-            _ASSET_SOURCE.c.last_seen,
-        ).where(_ASSET_SOURCE.c.asset_id.in_(chunk))
-        for asset_id, source, first_seen, last_seen in connection.execute(sources):
-            asset = ws.assets[asset_id]
-            asset.seen_by[source] = [first_seen, last_seen]
-            asset.seen_in_db.add(source)
-    all_values = sorted({v for vs in wanted.values() for v in vs})
-    for chunk in _chunks(all_values):
-        query = select(Conflict.kind, Conflict.identifier_type, Conflict.identifier_value).where(
-            Conflict.status == "open", Conflict.identifier_value.in_(chunk)
+        rows = driver.select_in(
+            "identifier",
+            ("asset_id",),
+            "value",
+            sorted(values),
+            where=f"type = {driver.mark}",
+            params=(kind,),
         )
-        ws.open_conflicts.update((k, t, v) for k, t, v in connection.execute(query))
+        asset_ids.update(row[0] for row in rows)
+    ordered = sorted(asset_ids)
+    for row in driver.select_in("asset", _ASSET_COLUMNS, "id", ordered):
+        asset = _asset_state(driver, row)
+        ws.assets[asset.id] = asset
+    for row in driver.select_in("identifier", _IDENTIFIER_COLUMNS, "asset_id", ordered):
+        _load_identifier(driver, ws, row)
+    sources = ("asset_id", "source", "first_seen", "last_seen")
+    for asset_id, source, first_seen, last_seen in driver.select_in(
+        "asset_source", sources, "asset_id", ordered
+    ):
+        asset = ws.assets[asset_id]
+        asset.seen_by[source] = [driver.time_in(first_seen), driver.time_in(last_seen)]
+        asset.seen_in_db.add(source)
+    all_values = sorted({v for vs in wanted.values() for v in vs})
+    columns = ("kind", "identifier_type", "identifier_value")
+    for kind, kind_of_identifier, value in driver.select_in(
+        "conflict",
+        columns,
+        "identifier_value",
+        all_values,
+        where=f"status = {driver.mark}",
+        params=("open",),
+    ):
+        ws.open_conflicts.add((kind, kind_of_identifier, value))
     return ws
 
 
 _ASSET_COLUMNS = ("id", "first_seen", "last_seen", "provenance", *VALUE_COLUMNS)
 _IDENTIFIER_COLUMNS = (
-    "id", "asset_id", "type", "scope", "value", "usable", "shared", "note", "source",
-    "first_seen", "last_seen",
-)  # fmt: skip
+    "id",
+    "asset_id",
+    "type",
+    "scope",
+    "value",
+    "usable",
+    "shared",
+    "note",
+    "source",
+    "first_seen",
+    "last_seen",
+)
+_TIME_COLUMNS = frozenset({"first_seen", "last_seen", "boot_time"})
 
 
-def _asset_state(row: Sequence[Any]) -> AssetState:
+def _value_in(driver: Driver, column: str, raw: Any) -> Any:
+    """An asset column as stored, back as ingest holds it."""
+    if raw is None:
+        return None
+    if column in _TIME_COLUMNS:
+        return driver.time_in(raw)
+    if column == "firmware_date" and isinstance(raw, str):
+        return date.fromisoformat(raw)
+    if column == "virtual":
+        return bool(raw)
+    return raw
+
+
+def _value_out(driver: Driver, column: str, value: Any) -> Any:
+    """An asset column as ingest holds it, in the form the backend stores."""
+    if value is None:
+        return None
+    if column in _TIME_COLUMNS:
+        return driver.time_out(value)
+    if column == "provenance":
+        return driver.json_out(value)
+    if column == "firmware_date" and driver.sqlite:
+        return value.isoformat()
+    return value
+
+
+def _asset_state(driver: Driver, row: Sequence[Any]) -> AssetState:
     asset_id, first_seen, last_seen, provenance, *values = row
     return AssetState(
         id=asset_id,
         label=f"#{asset_id}",
-        values=dict(zip(VALUE_COLUMNS, values, strict=True)),
-        provenance=dict(provenance or {}),
-        first_seen=first_seen,
-        last_seen=last_seen,
+        values={
+            name: _value_in(driver, name, raw)
+            for name, raw in zip(VALUE_COLUMNS, values, strict=True)
+        },
+        provenance=dict(driver.json_in(provenance) or {}),
+        first_seen=driver.time_in(first_seen),
+        last_seen=driver.time_in(last_seen),
     )
 
 
-def _load_identifier(ws: WorkingSet, row: Sequence[Any]) -> None:
-    (identifier_id, asset_id, kind, scope, value, usable, shared, note, source, first_seen,
-     last_seen) = row  # fmt: skip
+def _load_identifier(driver: Driver, ws: WorkingSet, row: Sequence[Any]) -> None:
+    (
+        identifier_id,
+        asset_id,
+        kind,
+        scope,
+        value,
+        usable,
+        shared,
+        note,
+        source,
+        first_seen,
+        last_seen,
+    ) = row
     identifier = IdentifierState(
         type=kind,
         scope=scope,
         value=value,
         asset=ws.assets[asset_id],
-        usable=usable,
-        shared=shared,
+        usable=bool(usable),
+        shared=bool(shared),
         note=note,
         source=source,
-        first_seen=first_seen,
-        last_seen=last_seen,
+        first_seen=driver.time_in(first_seen),
+        last_seen=driver.time_in(last_seen),
         id=identifier_id,
     )
     identifier.asset.identifiers.append(identifier)
     ws.index(identifier)
 
 
-def _identifier_value(identifier: IdentifierState, column: str) -> Any:
+def _identifier_value(driver: Driver, identifier: IdentifierState, column: str) -> Any:
     if column == "asset_id":
         return identifier.asset.live().id
-    return getattr(identifier, column)
+    value = getattr(identifier, column)
+    return driver.time_out(value) if column in _TIME_COLUMNS else value
 
 
-def _update_changed(
-    connection: Connection, table: Table, changes: list[tuple[int, dict[str, Any]]]
-) -> None:
+def _update_changed(driver: Driver, table: str, changes: list[tuple[int, dict[str, Any]]]) -> None:
     """UPDATE rows by id, setting only the columns that changed, one statement per shape."""
-    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    by_shape: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     for row_id, changed in changes:
-        by_shape.setdefault(tuple(sorted(changed)), []).append({**changed, "b_id": row_id})
-    for rows in by_shape.values():
-        connection.execute(update(table).where(table.c.id == bindparam("b_id")), rows)
+        shape = tuple(sorted(changed))
+        by_shape.setdefault(shape, []).append((*(changed[c] for c in shape), row_id))
+    for shape, rows in by_shape.items():
+        driver.update_many(table, shape, rows)
 
 
 def flush(connection: Connection, ws: WorkingSet, observation_ids: IdAllocator) -> dict[int, int]:
     """Write the working set back; return observation ids by position in the batch."""
+    driver = Driver(connection)
     live_new = [a for a in ws.new_assets if a.merged_into is None]
-    if live_new:
-        connection.execute(insert(_ASSET), [_asset_row(a) for a in live_new])
+    driver.insert_many("asset", _ASSET_COLUMNS, [_asset_row(driver, a) for a in live_new])
     changes = [
-        (asset.id, {name: _asset_value(asset, name) for name in asset.changed})
+        (
+            asset.id,
+            {name: _value_out(driver, name, _asset_value(asset, name)) for name in asset.changed},
+        )
         for asset in ws.assets.values()
         if asset.changed and asset.merged_into is None
     ]
-    _update_changed(connection, _ASSET, changes)
-    _flush_identifiers(connection, ws)
-    _flush_sources(connection, ws)
-    positions = _flush_observations(connection, ws, observation_ids)
+    _update_changed(driver, "asset", changes)
+    _flush_identifiers(driver, ws)
+    _flush_sources(driver, ws)
+    positions = _flush_observations(driver, ws, observation_ids)
     _flush_children(connection, ws)
     _flush_merges(connection, ws)
-    _flush_history(connection, ws, positions)
+    _flush_history(driver, ws, positions)
+    if ws.conflicts:
+        _flush_conflicts(connection, ws, positions)
     return positions
 
 
@@ -288,70 +345,64 @@ def _asset_value(asset: AssetState, column: str) -> Any:
     return asset.values.get(column)
 
 
-def _asset_row(asset: AssetState) -> dict[str, Any]:
-    row = {name: asset.values.get(name) for name in VALUE_COLUMNS}
-    row.update(
-        {
-            "id": asset.id,
-            "first_seen": asset.first_seen,
-            "last_seen": asset.last_seen,
-            "provenance": asset.provenance,
-        }
+def _asset_row(driver: Driver, asset: AssetState) -> tuple[Any, ...]:
+    return tuple(
+        asset.id if name == "id" else _value_out(driver, name, _asset_value(asset, name))
+        for name in _ASSET_COLUMNS
     )
-    return row
 
 
-def _identifier_row(identifier: IdentifierState) -> dict[str, Any]:
-    return {
-        "asset_id": identifier.asset.live().id,
-        "type": identifier.type,
-        "scope": identifier.scope,
-        "value": identifier.value,
-        "usable": identifier.usable,
-        "shared": identifier.shared,
-        "note": identifier.note,
-        "source": identifier.source,
-        "first_seen": identifier.first_seen,
-        "last_seen": identifier.last_seen,
-    }
+_NEW_IDENTIFIER_COLUMNS = _IDENTIFIER_COLUMNS[1:]
 
 
-def _flush_identifiers(connection: Connection, ws: WorkingSet) -> None:
+def _flush_identifiers(driver: Driver, ws: WorkingSet) -> None:
     dropped = [i.id for i in ws.dropped_identifiers if i.id is not None]
     for chunk in _chunks(dropped):
-        connection.execute(delete(_IDENTIFIER).where(_IDENTIFIER.c.id.in_(chunk)))
+        driver.connection.execute(delete(_IDENTIFIER).where(_IDENTIFIER.c.id.in_(chunk)))
     dropped_ids = set(dropped)
     changes = [
-        (i.id, {name: _identifier_value(i, name) for name in i.changed})
+        (i.id, {name: _identifier_value(driver, i, name) for name in i.changed})
         for asset in _live_assets(ws)
         for i in asset.identifiers
         if i.changed and i.id is not None and i.id not in dropped_ids
     ]
-    _update_changed(connection, _IDENTIFIER, changes)
-    if ws.new_identifiers:
-        rows = [_identifier_row(i) for i in ws.new_identifiers]
-        connection.execute(insert(_IDENTIFIER), rows)
+    _update_changed(driver, "identifier", changes)
+    rows = [
+        (
+            i.asset.live().id,
+            i.type,
+            i.scope,
+            i.value,
+            i.usable,
+            i.shared,
+            i.note,
+            i.source,
+            driver.time_out(i.first_seen),
+            driver.time_out(i.last_seen),
+        )
+        for i in ws.new_identifiers
+    ]
+    driver.insert_many("identifier", _NEW_IDENTIFIER_COLUMNS, rows)
 
 
-def _flush_sources(connection: Connection, ws: WorkingSet) -> None:
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+def _flush_sources(driver: Driver, ws: WorkingSet) -> None:
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
     for asset in _live_assets(ws):
         for source in sorted(asset.seen_dirty):
-            first, last = asset.seen_by[source]
-            row = {"first_seen": first, "last_seen": last}
+            first, last = (driver.time_out(t) for t in asset.seen_by[source])
             if source in asset.seen_in_db:
-                updates.append({**row, "b_asset_id": asset.id, "b_source": source})
+                updates.append((first, last, asset.id, source))
             else:
-                inserts.append({**row, "asset_id": asset.id, "source": source})
-    if inserts:
-        connection.execute(insert(_ASSET_SOURCE), inserts)
+                inserts.append((asset.id, source, first, last))
+    driver.insert_many("asset_source", ("asset_id", "source", "first_seen", "last_seen"), inserts)
     if updates:
-        statement = update(_ASSET_SOURCE).where(
-            _ASSET_SOURCE.c.asset_id == bindparam("b_asset_id"),
-            _ASSET_SOURCE.c.source == bindparam("b_source"),
+        mark = driver.mark
+        sql = (
+            f"UPDATE asset_source SET first_seen = {mark}, last_seen = {mark} "  # noqa: S608
+            f"WHERE asset_id = {mark} AND source = {mark}"
         )
-        connection.execute(statement, updates)
+        driver.connection.exec_driver_sql(sql, updates)
 
 
 def _live_assets(ws: WorkingSet) -> Iterable[AssetState]:
@@ -362,31 +413,43 @@ def _live_assets(ws: WorkingSet) -> Iterable[AssetState]:
             yield asset
 
 
-def _flush_observations(
-    connection: Connection, ws: WorkingSet, allocate: IdAllocator
-) -> dict[int, int]:
-    received_at = datetime.now(UTC)
+_OBSERVATION_COLUMNS = (
+    "id",
+    "content_hash",
+    "source",
+    "observed_at",
+    "received_at",
+    "site_code",
+    "collector",
+    "sweep_id",
+    "asset_id",
+    "outcome",
+    "rule",
+    "payload",
+)
+
+
+def _flush_observations(driver: Driver, ws: WorkingSet, allocate: IdAllocator) -> dict[int, int]:
+    received_at = driver.time_out(datetime.now(UTC))
     ids = {position: allocate() for position in range(len(ws.observations))}
-    if not ws.observations:
-        return ids
     rows = [
-        {
-            "id": ids[position],
-            "content_hash": record.content_hash,
-            "source": record.source,
-            "observed_at": record.observed_at,
-            "received_at": received_at,
-            "site_code": record.site_code,
-            "collector": record.collector,
-            "sweep_id": record.sweep_id,
-            "asset_id": record.asset.live().id if record.asset else None,
-            "outcome": record.outcome,
-            "rule": record.rule,
-            "payload": record.payload,
-        }
+        (
+            ids[position],
+            record.content_hash,
+            record.source,
+            driver.time_out(record.observed_at),
+            received_at,
+            record.site_code,
+            record.collector,
+            record.sweep_id,
+            record.asset.live().id if record.asset else None,
+            record.outcome,
+            record.rule,
+            driver.json_out(record.payload),
+        )
         for position, record in enumerate(ws.observations)
     ]
-    connection.execute(insert(_OBSERVATION), rows)
+    driver.insert_many("observation", _OBSERVATION_COLUMNS, rows)
     return ids
 
 
@@ -441,40 +504,54 @@ def _flush_merges(connection: Connection, ws: WorkingSet) -> None:
         connection.execute(delete(_ASSET).where(_ASSET.c.id == loser.id))
 
 
-def _flush_history(
+_CHANGE_COLUMNS = (
+    "asset_id",
+    "field",
+    "old_value",
+    "new_value",
+    "source",
+    "observed_at",
+    "recorded_at",
+    "observation_id",
+    "note",
+)
+
+
+def _flush_history(driver: Driver, ws: WorkingSet, observation_ids: dict[int, int]) -> None:
+    recorded_at = driver.time_out(datetime.now(UTC))
+    rows = [
+        (
+            change.asset.live().id,
+            change.field,
+            driver.json_out(change.old),
+            driver.json_out(change.new),
+            change.source,
+            driver.time_out(change.observed_at),
+            recorded_at,
+            observation_ids.get(change.observation),
+            change.note,
+        )
+        for change in ws.changes
+    ]
+    driver.insert_many("change", _CHANGE_COLUMNS, rows)
+
+
+def _flush_conflicts(
     connection: Connection, ws: WorkingSet, observation_ids: dict[int, int]
 ) -> None:
-    if ws.changes:
-        connection.execute(
-            insert(_CHANGE),
-            [
-                {
-                    "asset_id": change.asset.live().id,
-                    "field": change.field,
-                    "old_value": change.old,
-                    "new_value": change.new,
-                    "source": change.source,
-                    "observed_at": change.observed_at,
-                    "observation_id": observation_ids.get(change.observation),
-                    "note": change.note,
-                }
-                for change in ws.changes
-            ],
-        )
-    if ws.conflicts:
-        connection.execute(
-            insert(_CONFLICT),
-            [
-                {
-                    "kind": conflict.kind,
-                    "identifier_type": conflict.identifier_type,
-                    "identifier_value": conflict.identifier_value,
-                    "asset_id": conflict.asset.live().id,
-                    "other_asset_id": conflict.other.live().id if conflict.other else None,
-                    "observation_id": observation_ids.get(conflict.observation),
-                    "detail": conflict.detail,
-                    "created_at": conflict.created_at,
-                }
-                for conflict in ws.conflicts
-            ],
-        )
+    connection.execute(
+        insert(_CONFLICT),
+        [
+            {
+                "kind": conflict.kind,
+                "identifier_type": conflict.identifier_type,
+                "identifier_value": conflict.identifier_value,
+                "asset_id": conflict.asset.live().id,
+                "other_asset_id": conflict.other.live().id if conflict.other else None,
+                "observation_id": observation_ids.get(conflict.observation),
+                "detail": conflict.detail,
+                "created_at": conflict.created_at,
+            }
+            for conflict in ws.conflicts
+        ],
+    )
