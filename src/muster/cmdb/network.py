@@ -58,6 +58,7 @@ def canonical_mac(text: str) -> str:
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 
 
+@lru_cache(maxsize=65536)
 def mac_identity_problem(mac: str) -> str | None:
     """Say why a canonical MAC cannot identify a machine, or None when it can."""
     first_octet = int(mac[:2], 16)
@@ -92,6 +93,7 @@ def _oui_vendor(oui: str) -> str | None:
     return canonical_vendor(str(org))
 
 
+@lru_cache(maxsize=65536)
 def split_hostname(text: str) -> tuple[str, str | None]:
     """Split a host name into its lower-case first label and its domain (or None)."""
     name = text.strip().rstrip(".").lower()
@@ -101,6 +103,7 @@ def split_hostname(text: str) -> tuple[str, str | None]:
     return host, domain or None
 
 
+@lru_cache(maxsize=65536)
 def hostname_identity_problem(hostname: str) -> str | None:
     """Say why a lower-case first label cannot identify a machine, or None when it can."""
     if hostname in _PLACEHOLDER_HOSTNAMES or not hostname:

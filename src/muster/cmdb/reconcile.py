@@ -333,13 +333,14 @@ class Reconciler:
         candidates = []
         for claim in usable:
             holders = self.ws.holders(claim)
-            assets = {h.asset.live().label: h.asset.live() for h in holders}
-            if len(assets) > 1:
-                labels = " and ".join(sorted(assets))
-                run.ignored.append(f"{claim.describe()}: held by {labels} of other vendors")
-                continue
             if not holders:
                 continue
+            if len(holders) > 1:
+                assets = {h.asset.live().label for h in holders}
+                if len(assets) > 1:
+                    labels = " and ".join(sorted(assets))
+                    run.ignored.append(f"{claim.describe()}: held by {labels} of other vendors")
+                    continue
             holder = holders[0]
             if claim.rule is Rule.IP and not self._ip_may_match(run, holder, usable):
                 run.moves.append((claim, holder, "address re-used"))
