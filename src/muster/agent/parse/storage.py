@@ -90,16 +90,22 @@ def _media(name: str, model: str | None, attribute: dict[str, str]) -> DiskMedia
 
 
 def parse_partitions(partitions: list[dict[str, Any]]) -> list[FilesystemFacts]:
-    """Turn psutil's mounted partitions (with usage, as captured) into filesystems."""
+    """Turn psutil's mounted partitions (with usage, as captured) into filesystems.
+
+    A filesystem mounted more than once (bind mounts) is listed once, at its
+    shortest mount point, so that its space is not counted twice.
+    """
     filesystems: dict[str, FilesystemFacts] = {}
-    for part in partitions:
-        if part.get("fstype") in _IMAGE_FILESYSTEMS or part["mountpoint"] in filesystems:
+    for part in sorted(partitions, key=lambda p: (len(p["mountpoint"]), p["mountpoint"])):
+        device = part.get("device") or None
+        same = device if device and device.startswith("/dev/") else part["mountpoint"]
+        if part.get("fstype") in _IMAGE_FILESYSTEMS or same in filesystems:
             continue
-        filesystems[part["mountpoint"]] = FilesystemFacts(
+        filesystems[same] = FilesystemFacts(
             mountpoint=part["mountpoint"],
-            device=part.get("device") or None,
+            device=device,
             fstype=part.get("fstype") or None,
             size_bytes=part.get("total"),
             used_bytes=part.get("used"),
         )
-    return [filesystems[mountpoint] for mountpoint in sorted(filesystems)]
+    return sorted(filesystems.values(), key=lambda f: f.mountpoint)
