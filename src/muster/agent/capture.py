@@ -29,6 +29,8 @@ LINUX_FILES = (
     "etc/machine-id",
     "var/lib/dbus/machine-id",
     "proc/cpuinfo",
+    "proc/net/route",
+    "proc/net/ipv6_route",
     "var/lib/dpkg/status",
     # Container and hypervisor markers, as systemd-detect-virt reads them.
     ".dockerenv",
@@ -71,13 +73,18 @@ def capture(*, use_psutil: bool = True) -> Snapshot:
     """Read everything an inventory of this host is built from."""
     snapshot = Snapshot(captured_at=datetime.now(UTC), platform=_platform())
     if snapshot.platform["system"] == "Linux":
+        # The commands run while the files are read.
+        names = ["ip-addr"]
+        if any((ROOT / path).is_dir() for path in RPM_DATABASES):
+            names.append("rpm")
+        running = {name: _start(name) for name in names}
         _read_files(snapshot, LINUX_FILES)
         _read_files(snapshot, (f"{DMI_DIR}/{name}" for name in DMI_FILES))
         _read_block_devices(snapshot)
-        for name in ("ip-addr", "ip-route", "ip-route6"):
-            _store_command(snapshot, name)
-        if any((ROOT / path).is_dir() for path in RPM_DATABASES):
-            _store_command(snapshot, "rpm")
+        for name, process in running.items():
+            output = _finish(name, process)
+            if output is not None:
+                snapshot.commands[name] = output
     if use_psutil:
         snapshot.psutil = psutil_readings()
     return snapshot
@@ -85,34 +92,41 @@ def capture(*, use_psutil: bool = True) -> Snapshot:
 
 def run_command(name: str, *extra: str) -> str | None:
     """Run one of the known commands and return its output, or None when it failed."""
+    return _finish(name, _start(name, *extra))
+
+
+def _start(name: str, *extra: str) -> "subprocess.Popen[str] | None":
     argv = [*COMMANDS[name], *extra]
     executable = shutil.which(argv[0])
     if executable is None:
         logger.debug("%s is not installed; its facts are absent", argv[0])
         return None
     try:
-        done = subprocess.run(  # noqa: S603 (fixed argument lists, no shell)
+        return subprocess.Popen(  # noqa: S603 (fixed argument lists, no shell)
             [executable, *argv[1:]],
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        logger.warning("%s failed: %s; its facts are absent", " ".join(argv[:3]), exc)
+    except OSError as exc:
+        logger.warning("%s could not be started: %s; its facts are absent", argv[0], exc)
         return None
-    if done.returncode != 0:
-        logger.warning(
-            "%s exited with %d: %s", " ".join(argv[:3]), done.returncode, done.stderr.strip()
-        )
-        return None
-    return done.stdout
 
 
-def _store_command(snapshot: Snapshot, name: str) -> None:
-    output = run_command(name)
-    if output is not None:
-        snapshot.commands[name] = output
+def _finish(name: str, process: "subprocess.Popen[str] | None") -> str | None:
+    if process is None:
+        return None
+    try:
+        stdout, stderr = process.communicate(timeout=COMMAND_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        logger.warning("%s took over %.0f s; its facts are absent", name, COMMAND_TIMEOUT)
+        return None
+    if process.returncode != 0:
+        logger.warning("%s exited with %d: %s", name, process.returncode, stderr.strip())
+        return None
+    return stdout
 
 
 def _read_files(snapshot: Snapshot, paths: Iterable[str]) -> None:

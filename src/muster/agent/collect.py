@@ -6,14 +6,16 @@ other systems psutil is the only source for now, and every fact it does not
 cover stays absent.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from muster.agent.capture import DMI_DIR
 from muster.agent.facts import HostFacts, InterfaceFacts, PackageFacts
 from muster.agent.parse.network import (
-    parse_default_gateway,
     parse_ip_addr,
+    parse_proc_ipv6_route,
+    parse_proc_route,
     parse_psutil_nics,
     psutil_speeds,
 )
@@ -67,8 +69,8 @@ def gather_facts(snapshot: Snapshot) -> HostFacts:
         memory_bytes=readings.get("memory_total"),
         boot_time=datetime.fromtimestamp(int(boot_time), UTC) if boot_time else None,
         battery_present=(readings["battery"] is not None) if "battery" in readings else None,
-        default_gateway=_gateway(snapshot, "ip-route"),
-        default_gateway_ipv6=_gateway(snapshot, "ip-route6"),
+        default_gateway=_parsed(snapshot, "/proc/net/route", parse_proc_route),
+        default_gateway_ipv6=_parsed(snapshot, "/proc/net/ipv6_route", parse_proc_ipv6_route),
         interfaces=_interfaces(snapshot, readings),
         disks=_disks(snapshot),
         filesystems=_filesystems(readings),
@@ -101,9 +103,9 @@ def _kernel(snapshot: Snapshot) -> str | None:
     return None
 
 
-def _gateway(snapshot: Snapshot, command: str) -> str | None:
-    text = snapshot.commands.get(command)
-    return parse_default_gateway(text) if text is not None else None
+def _parsed(snapshot: Snapshot, path: str, parse: Callable[[str], str | None]) -> str | None:
+    text = snapshot.file(path)
+    return parse(text) if text is not None else None
 
 
 def _interfaces(snapshot: Snapshot, readings: dict[str, Any]) -> tuple[InterfaceFacts, ...] | None:

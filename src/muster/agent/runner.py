@@ -12,16 +12,20 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from muster.agent.build import build_observation
 from muster.agent.capture import capture
 from muster.agent.collect import gather_facts
 from muster.agent.config import AgentSettings
-from muster.agent.delivery import Receipt, RetryPolicy, Sender
 from muster.agent.errors import DeliveryError, InventoryRefusedError, ServerUnavailableError
 from muster.agent.spool import Spool, SpooledInventory
 from muster.cmdb.errors import ConfigurationError, MusterError
 from muster.cmdb.observation import Observation
+
+if TYPE_CHECKING:
+    # The HTTP side (httpx, ssl) is imported only when something is sent.
+    from muster.agent.delivery import Receipt, Sender
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +34,7 @@ logger = logging.getLogger(__name__)
 class FlushReport:
     """What one flush of the spool achieved, and why it stopped if it did."""
 
-    delivered: list[Receipt] = field(default_factory=list)
+    delivered: "list[Receipt]" = field(default_factory=list)
     rejected: int = 0
     pending: int = 0
     problem: DeliveryError | None = None
@@ -68,8 +72,10 @@ def open_spool(settings: AgentSettings) -> Spool:
     )
 
 
-def open_sender(settings: AgentSettings) -> Sender:
+def open_sender(settings: AgentSettings) -> "Sender":
     """Return an HTTP client for the server the settings name."""
+    from muster.agent.delivery import RetryPolicy, Sender
+
     if not settings.server:
         raise ConfigurationError(
             "no server: give --server URL, or server in the config file, or write the "
@@ -93,7 +99,7 @@ def spool_inventory(spool: Spool, observation: Observation) -> SpooledInventory:
     )
 
 
-def flush(spool: Spool, sender: Sender) -> FlushReport:
+def flush(spool: Spool, sender: "Sender") -> FlushReport:
     """Send the spooled inventories oldest first; stop at the first that cannot be sent."""
     report = FlushReport()
     with spool.locked() as mine:

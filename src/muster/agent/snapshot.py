@@ -26,8 +26,6 @@ from muster.cmdb.errors import ConfigurationError
 # Commands whose output a snapshot may hold, by the name it is stored under.
 COMMANDS: dict[str, tuple[str, ...]] = {
     "ip-addr": ("ip", "-j", "addr", "show"),
-    "ip-route": ("ip", "-j", "-4", "route", "show", "default"),
-    "ip-route6": ("ip", "-j", "-6", "route", "show", "default"),
     # One package a line: name, [epoch:]version-release, arch, vendor; tab-separated.
     "rpm": (
         "rpm",

@@ -1,4 +1,4 @@
-"""Network interfaces and default gateways: ``ip -j`` output on Linux, psutil elsewhere."""
+"""Network interfaces and default gateways: `ip -j addr` and /proc/net on Linux, else psutil."""
 
 import ipaddress
 import json
@@ -10,6 +10,7 @@ from muster.agent.facts import InterfaceFacts, LinkStatus
 
 logger = logging.getLogger(__name__)
 
+_RTF_GATEWAY = 0x2
 _MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
 # ip(8)'s operstate (RFC 2863) in the CMDB's three words.
 _OPER_STATES: dict[str, LinkStatus] = {
@@ -79,11 +80,25 @@ def speed_bps(mbps: int | None) -> int | None:
     return mbps * 1_000_000 if mbps and mbps > 0 else None
 
 
-def parse_default_gateway(text: str) -> str | None:
-    """Return the gateway of the first default route in ``ip -j route show default``."""
-    for route in _json_list(text, "ip -j route"):
-        if route.get("dst") == "default" and route.get("gateway"):
-            return _address(route["gateway"])
+def parse_proc_route(text: str) -> str | None:
+    """Return the IPv4 default gateway from /proc/net/route (addresses in hex, host order)."""
+    for line in text.splitlines()[1:]:
+        columns = line.split()
+        if len(columns) < 8 or columns[1] != "00000000" or columns[7] != "00000000":
+            continue
+        if int(columns[3], 16) & _RTF_GATEWAY:
+            return str(ipaddress.IPv4Address(bytes.fromhex(columns[2])[::-1]))
+    return None
+
+
+def parse_proc_ipv6_route(text: str) -> str | None:
+    """Return the IPv6 default gateway from /proc/net/ipv6_route."""
+    for line in text.splitlines():
+        columns = line.split()
+        if len(columns) < 10 or columns[0] != "0" * 32 or columns[1] != "00":
+            continue
+        if int(columns[8], 16) & _RTF_GATEWAY and columns[4] != "0" * 32:
+            return str(ipaddress.IPv6Address(bytes.fromhex(columns[4])))
     return None
 
 

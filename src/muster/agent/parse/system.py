@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from muster.cmdb.placeholders import PLACEHOLDER_SERIALS
+from muster.cmdb.placeholders import is_placeholder_vendor
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +52,9 @@ CHASSIS_TYPES: dict[int, str] = {
     36: "Stick PC",
 }
 
-# Words boards put where a vendor or model belongs ("System manufacturer" on
-# ASUS boards); the serial placeholders of the CMDB are folded in below.
-_MAKE_PLACEHOLDERS = frozenset(
-    {"system manufacturer", "system product name", "system version", "to be filled by o.e.m."}
-)
+# Words boards put where a model belongs ("System Product Name" on ASUS
+# boards), beyond the vendor placeholders the CMDB knows.
+_MODEL_PLACEHOLDERS = frozenset({"system product name", "system version", "default string"})
 
 # systemd-detect-virt's names for the hypervisors DMI strings give away,
 # matched at the start of sys_vendor, product_name, board_vendor or bios_vendor.
@@ -166,8 +164,8 @@ def parse_dmi(files: Mapping[str, str]) -> Dmi | None:
         return None
     value = {name: _clean(text) for name, text in files.items()}
     vendor = _make(value.get("sys_vendor"))
-    model = _make(value.get("product_name"))
-    version = _make(value.get("product_version"))
+    model = _make(value.get("product_name"), model=True)
+    version = _make(value.get("product_version"), model=True)
     # Lenovo puts the type number in product_name and the model in product_version.
     if vendor and vendor.lower().startswith("lenovo") and version:
         model = version
@@ -189,11 +187,10 @@ def _clean(text: str) -> str | None:
     return " ".join(text.split()) or None
 
 
-def _make(text: str | None) -> str | None:
-    if text is None:
+def _make(text: str | None, *, model: bool = False) -> str | None:
+    if text is None or is_placeholder_vendor(text):
         return None
-    folded = text.lower()
-    return None if folded in _MAKE_PLACEHOLDERS or folded in PLACEHOLDER_SERIALS else text
+    return None if model and text.lower() in _MODEL_PLACEHOLDERS else text
 
 
 def _uuid(text: str | None) -> str | None:
