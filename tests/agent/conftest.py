@@ -44,11 +44,12 @@ class ContractServerProcess:
         self.db = directory / "server.sqlite"
         self.port_file = directory / "port"
         self.port = 0
+        self.scheme = "http"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self, *options: str) -> None:
         """Start the server (on the port it had before, if it ran before)."""
@@ -62,6 +63,7 @@ class ContractServerProcess:
                 raise RuntimeError("the contract server did not start")
             time.sleep(0.02)
         self.port = int(self.port_file.read_text())
+        self.scheme = "https" if "--cert" in options else "http"
 
     def kill(self) -> None:
         """Kill the server at once, as a crash or a power cut would."""

@@ -7,18 +7,19 @@ with ``replayed: true``. What it stores lives in a SQLite file, so a killed
 and restarted server remembers it, as the real one does. Run as a script:
 
     python contract_server.py --db FILE --token TOKEN --port-file FILE [--port N]
-        [--hold SECONDS] [--status CODE] [--fail-first N]
+        [--hold SECONDS] [--status CODE] [--fail-first N] [--cert PEM --key PEM]
 
 ``--hold`` waits after storing an inventory and before answering, so a test
 can kill the server between the two (a lost acknowledgement); ``--status``
 answers every request with that status; ``--fail-first`` answers 503 to the
-first N requests.
+first N requests; ``--cert`` and ``--key`` serve HTTPS.
 """
 
 import argparse
 import gzip
 import json
 import sqlite3
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -135,8 +136,14 @@ def main() -> None:
     parser.add_argument("--hold", type=float, default=0.0)
     parser.add_argument("--status", type=int, default=None)
     parser.add_argument("--fail-first", type=int, default=0)
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
     arguments = parser.parse_args()
     server = ContractServer(arguments.port, arguments)
+    if arguments.cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(arguments.cert, arguments.key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     port_file = Path(arguments.port_file)
     temporary = port_file.with_suffix(".tmp")
     temporary.write_text(str(server.server_address[1]))

@@ -178,3 +178,34 @@ def test_run_moves_an_inventory_the_server_refuses_to_the_rejected_folder(
     assert len(rejected) == 1
     reason = rejected[0].with_name(rejected[0].name + ".reason.txt").read_text()
     assert f"(HTTP {status}): configured to answer {status}" in reason
+
+
+def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "server.pem", directory / "server.key"
+    request = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    subject = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+    subprocess.run(
+        [*request, *subject, "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_run_verifies_the_server_certificate_and_trusts_the_ca_file_given(
+    tmp_path: Path, contract_server: ContractServerProcess
+) -> None:
+    cert, key = _self_signed_certificate(tmp_path)
+    contract_server.start("--cert", str(cert), "--key", str(key))
+    config = str(_config(tmp_path, contract_server))
+
+    untrusted = run_agent("agent", "run", "--config", config)
+    trusted = run_agent("agent", "run", "--config", config, "--ca-file", str(cert))
+
+    assert untrusted.returncode == 1
+    assert "could not be verified" in untrusted.stderr
+    assert "--ca-file" in untrusted.stderr
+    assert trusted.returncode == 0, trusted.stderr
+    assert trusted.stdout.count("delivered inventory") == 2
+    assert _spooled(tmp_path) == []
+    _assert_each_stored_once(contract_server, expected_count=2)
