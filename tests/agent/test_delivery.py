@@ -122,7 +122,7 @@ def test_daemon_keeps_running_through_server_outage_and_delivers_each_inventory_
     spooled_keys = re.findall(r"spooled inventory ([0-9a-f]{12})", log)
     stored = contract_server.stored()
     assert sorted(key[:12] for key in stored) == sorted(spooled_keys)
-    assert len(spooled_keys) >= 6
+    assert len(spooled_keys) >= 4
     assert _spooled(tmp_path) == []
     _assert_each_stored_once(contract_server, expected_count=len(spooled_keys))
 
