@@ -9,6 +9,7 @@ import typer
 
 from muster import __version__
 from muster.cli import assets, database, ingest, sites
+from muster.cli.agent import agent_app
 from muster.cli.common import AppState, MusterGroup, setup_logging
 
 app = typer.Typer(
@@ -62,6 +63,7 @@ app.command("ingest")(ingest.ingest_command)
 app.add_typer(assets.assets_app, name="assets")
 app.add_typer(assets.conflicts_app, name="conflicts")
 app.add_typer(sites.site_app, name="site")
+app.add_typer(agent_app, name="agent")
 
 
 def main() -> None:
