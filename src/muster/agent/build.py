@@ -1,8 +1,7 @@
 """From the host's facts to one Observation (source ``agent``).
 
-This is the only module that knows the Observation's shape. Facts the
-Observation has no field for yet (FQDN apart from the host name, default
-gateways, battery) stay in the facts; ``muster agent show`` prints them.
+This is the only module that knows the Observation's shape. The FQDN goes
+into the host name (the CMDB keeps the domain apart).
 """
 
 import dataclasses
@@ -80,6 +79,8 @@ def _attributes(facts: HostFacts) -> dict[str, Any]:
         "firmware": facts.firmware_version,
         "firmware_date": facts.firmware_date.isoformat() if facts.firmware_date else None,
         "boot_time": facts.boot_time.isoformat() if facts.boot_time else None,
+        "battery": facts.battery_present,
+        "gateways": [g for g in (facts.default_gateway, facts.default_gateway_ipv6) if g] or None,
     }
 
 
@@ -136,6 +137,7 @@ def _software(package: PackageFacts) -> dict[str, Any]:
         "version": package.version,
         "arch": package.arch,
         "vendor": package.vendor,
+        "package_manager": package.manager,
     }
 
 

@@ -154,6 +154,8 @@ class Asset(Base):
     description: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(255))
     contact: Mapped[str | None] = mapped_column(String(255))
+    battery: Mapped[bool | None] = mapped_column(Boolean)
+    gateways: Mapped[list[str] | None] = mapped_column(JsonDocument)
     switch: Mapped[str | None] = mapped_column(String(255))
     switch_port: Mapped[str | None] = mapped_column(String(255))
     vlan: Mapped[int | None] = mapped_column(Integer)
@@ -271,6 +273,7 @@ class Software(Base):
     version: Mapped[str | None] = mapped_column(String(255))
     vendor: Mapped[str | None] = mapped_column(String(255))
     arch: Mapped[str | None] = mapped_column(String(64))
+    package_manager: Mapped[str | None] = mapped_column(String(32))
 
 
 class Disk(Base):

@@ -143,6 +143,8 @@ class Attributes(_Strict):
     description: Text | None = Field(None, description="e.g. SNMP sysDescr.")
     location: ShortText | None = Field(None, description="e.g. SNMP sysLocation.")
     contact: ShortText | None = None
+    battery: bool | None = Field(None, description="True when the device has a battery.")
+    gateways: list[IpAddress] | None = Field(None, description="Default gateways it routes by.")
     switch: ShortText | None = Field(None, description="Switch this device is attached to.")
     switch_port: ShortText | None = Field(None, description="Port on that switch.")
     vlan: Annotated[int, Field(ge=0, le=4095)] | None = None
@@ -178,6 +180,7 @@ class Software(_Strict):
     version: ShortText | None = None
     vendor: ShortText | None = None
     arch: ShortText | None = None
+    package_manager: ShortText | None = Field(None, description="e.g. dpkg, rpm, msi")
 
 
 class Disk(_Strict):
@@ -203,7 +206,7 @@ class Filesystem(_Strict):
 class Evidence(_Strict):
     """Why a source concluded an attribute's value, so the CMDB can explain it."""
 
-    attribute: Literal["kind", "vendor", "model", "os_name"]
+    attribute: Literal["kind", "vendor", "model", "os_name", "virtual"]
     value: ShortText
     reason: Text
 

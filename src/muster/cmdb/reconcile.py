@@ -70,6 +70,8 @@ ATTRIBUTE_FIELDS = (
     "description",
     "location",
     "contact",
+    "battery",
+    "gateways",
     "switch",
     "switch_port",
     "vlan",

@@ -233,8 +233,10 @@ def _value_in(driver: Driver, column: str, raw: Any) -> Any:
         return driver.time_in(raw)
     if column == "firmware_date" and isinstance(raw, str):
         return date.fromisoformat(raw)
-    if column == "virtual":
+    if column in ("virtual", "battery"):
         return bool(raw)
+    if column == "gateways":
+        return driver.json_in(raw)
     return raw
 
 
@@ -244,7 +246,7 @@ def _value_out(driver: Driver, column: str, value: Any) -> Any:
         return None
     if column in _TIME_COLUMNS:
         return driver.time_out(value)
-    if column == "provenance":
+    if column in ("provenance", "gateways"):
         return driver.json_out(value)
     if column == "firmware_date" and driver.sqlite:
         return value.isoformat()

@@ -113,7 +113,7 @@ _CHILD_COLUMNS = {
         "description",
     ),
     "services": ("protocol", "port", "name", "product", "version"),
-    "software": ("name", "version", "vendor", "arch"),
+    "software": ("name", "version", "vendor", "arch", "package_manager"),
     "disks": ("name", "model", "serial", "size_bytes", "media"),
     "filesystems": ("mountpoint", "device", "fstype", "size_bytes", "used_bytes"),
 }
