@@ -5,7 +5,9 @@ MusterError
 ├── ConfigurationError      a setting or file is wrong; the message says how to fix it
 ├── DatabaseError           the CMDB could not be reached or is not at the expected schema
 │   └── SchemaOutOfDateError    the database needs ``muster db upgrade``
-└── NotFoundError           a site, asset or other record does not exist
+├── NotFoundError           a site, asset or other record does not exist
+└── StateConflictError      the request contradicts what is stored (a record that
+                            already exists, a reused idempotency key)
 """
 
 
@@ -31,3 +33,7 @@ class SchemaOutOfDateError(DatabaseError):
 
 class NotFoundError(MusterError):
     """A requested record does not exist."""
+
+
+class StateConflictError(MusterError):
+    """The request contradicts what the CMDB holds; the message says what and how to proceed."""

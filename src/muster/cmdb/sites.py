@@ -2,14 +2,17 @@
 
 import ipaddress
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 
-from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from muster.cmdb.errors import ConfigurationError, NotFoundError
-from muster.cmdb.models import Site, Subnet
-from muster.cmdb.observation import SiteCode
+from muster.cmdb.errors import ConfigurationError, NotFoundError, StateConflictError
+from muster.cmdb.models import Asset, Site, Subnet
+from muster.cmdb.observation import Observation, SiteCode
+from muster.cmdb.store import SiteDirectory
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +100,114 @@ def _refuse_overlap(session: Session, code: str, cidr: str) -> None:
                 f"subnet {cidr} overlaps {other_cidr} of site {other_code!r}: an address must "
                 "belong to one site; remove it there first or give a narrower subnet"
             )
+
+
+class SiteView(BaseModel):
+    """A site with its subnets and how many assets it holds."""
+
+    code: str
+    name: str
+    contact: str | None
+    subnets: list[str]
+    assets: int
+    created_at: datetime
+
+
+def site_view(session: Session, site: Site) -> SiteView:
+    """Build the public view of a site."""
+    count = session.scalar(select(func.count(Asset.id)).where(Asset.site_id == site.id)) or 0
+    return SiteView(
+        code=site.code,
+        name=site.name,
+        contact=site.contact,
+        subnets=[subnet.cidr for subnet in site.subnets],
+        assets=count,
+        created_at=site.created_at,
+    )
+
+
+def create_site(
+    session: Session,
+    code: str,
+    *,
+    name: str,
+    subnets: Sequence[str] = (),
+    contact: str | None = None,
+) -> Site:
+    """Create a new site; refuse a code that is taken."""
+    normalised = normalise_site_code(code)
+    if session.scalar(select(Site.id).where(Site.code == normalised)) is not None:
+        raise StateConflictError(
+            f"site {normalised!r} already exists: change it instead of creating it"
+        )
+    return upsert_site(session, normalised, name=name, subnets=list(subnets), contact=contact)
+
+
+def update_site(
+    session: Session,
+    code: str,
+    *,
+    name: str | None = None,
+    contact: str | None = None,
+    subnets: Sequence[str] | None = None,
+) -> Site:
+    """Change a site's name or contact, or replace its set of subnets."""
+    site = get_site(session, code)
+    if name is not None:
+        site.name = name
+    if contact is not None:
+        site.contact = contact
+    if subnets is not None:
+        wanted = list(dict.fromkeys(normalise_subnet(cidr) for cidr in subnets))
+        for subnet in [s for s in site.subnets if s.cidr not in wanted]:
+            site.subnets.remove(subnet)
+        existing = {subnet.cidr for subnet in site.subnets}
+        for cidr in wanted:
+            if cidr not in existing:
+                _refuse_overlap(session, site.code, cidr)
+                site.subnets.append(Subnet(cidr=cidr))
+        site.subnets.sort(key=lambda subnet: subnet.cidr)
+    session.flush()
+    logger.info("updated site %s", site.code)
+    return site
+
+
+def delete_site(session: Session, code: str) -> None:
+    """Delete a site that no asset belongs to any more."""
+    site = get_site(session, code)
+    count = session.scalar(select(func.count(Asset.id)).where(Asset.site_id == site.id)) or 0
+    if count:
+        raise StateConflictError(
+            f"site {site.code!r} still has {count} assets: retire or move them first"
+        )
+    session.delete(site)
+    session.flush()
+    logger.info("deleted site %s", site.code)
+
+
+def placement(session: Session, observations: Sequence[Observation]) -> list[str | None]:
+    """Return the site code each Observation would be placed at by ingest.
+
+    An Observation's named site wins (an unknown code raises NotFoundError
+    naming its position); otherwise the first of its addresses inside a
+    site's subnet decides, and None means no site.
+    """
+    directory = SiteDirectory.load(session.connection())
+    codes: list[str | None] = []
+    for index, observation in enumerate(observations):
+        if observation.site is not None:
+            if observation.site not in directory.by_code:
+                raise NotFoundError(
+                    f"observation {index}: site {observation.site!r} does not exist: add it "
+                    f"with `muster site add {observation.site} --name NAME --subnet CIDR`, or "
+                    "leave `site` out to place the device by its address"
+                )
+            codes.append(observation.site)
+            continue
+        addresses = list(observation.identifiers.ips)
+        for interface in observation.interfaces or []:
+            addresses.extend(interface.ips)
+        site_ids = (directory.site_of_address(address) for address in addresses)
+        site_id = next((found for found in site_ids if found is not None), None)
+        codes.append(None if site_id is None else directory.code_by_id[site_id])
+    return codes

@@ -6,15 +6,16 @@ path, apart from the ORM rows it is built from.
 
 import contextlib
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from muster.cmdb.errors import NotFoundError
-from muster.cmdb.models import Asset, Change, Conflict, Identifier, Site
+from muster.cmdb.errors import NotFoundError, StateConflictError
+from muster.cmdb.models import Asset, Change, Conflict, Identifier, Site, Sweep
 from muster.cmdb.network import canonical_mac, split_hostname
+from muster.cmdb.tickets import TicketLinkView, tickets_of_asset
 
 
 class AssetSummary(BaseModel):
@@ -72,6 +73,7 @@ class ConflictView(BaseModel):
     other_asset_id: int | None
     detail: str
     created_at: datetime
+    resolved_at: datetime | None = None
     resolution: str | None
 
 
@@ -100,6 +102,9 @@ class AssetDetail(AssetSummary):
     filesystems: list[dict[str, Any]]
     history: list[ChangeView]
     conflicts: list[ConflictView]
+    tickets: list[TicketLinkView] = Field(
+        default_factory=list, description="External tickets tied to the asset."
+    )
 
 
 _CHILD_COLUMNS = {
@@ -249,6 +254,7 @@ def describe_asset(session: Session, asset: Asset) -> AssetDetail:
             for c in history
         ],
         conflicts=[ConflictView.model_validate(c, from_attributes=True) for c in conflicts],
+        tickets=tickets_of_asset(session, asset.id),
         **children,
     )
 
@@ -264,3 +270,221 @@ def list_conflicts(session: Session, *, include_resolved: bool = False) -> list[
 def count_assets(session: Session) -> int:
     """Return how many assets the CMDB holds."""
     return session.scalar(select(func.count(Asset.id))) or 0
+
+
+# -- filtering, sorting and paging assets -------------------------------------
+
+ASSET_SORT_KEYS = (
+    "id",
+    "hostname",
+    "serial",
+    "kind",
+    "status",
+    "vendor",
+    "model",
+    "first_seen",
+    "last_seen",
+)
+
+
+class AssetFilter(BaseModel):
+    """Which assets a list shows; every criterion given must hold."""
+
+    site: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+    text: str | None = Field(None, description="Words found in names, serials, vendors, models.")
+    serial: str | None = None
+    mac: str | None = None
+    ip: str | None = None
+    hostname: str | None = None
+    seen_after: datetime | None = None
+    seen_before: datetime | None = None
+
+
+_Query = TypeVar("_Query", bound=Select[Any])
+
+
+def _with_identifier(query: _Query, kind: str, values: set[str]) -> _Query:
+    held = select(Identifier.asset_id).where(Identifier.type == kind, Identifier.value.in_(values))
+    return query.where(Asset.id.in_(held))
+
+
+def _filtered(query: _Query, criteria: AssetFilter) -> _Query:
+    if criteria.site is not None:
+        query = query.where(
+            Asset.site_id.in_(select(Site.id).where(Site.code == criteria.site.lower()))
+        )
+    for column, value in ((Asset.kind, criteria.kind), (Asset.status, criteria.status)):
+        if value is not None:
+            query = query.where(column == value)
+    for loose, value in ((Asset.vendor, criteria.vendor), (Asset.model, criteria.model)):
+        if value is not None:
+            query = query.where(func.lower(loose).contains(value.lower(), autoescape=True))
+    if criteria.text:
+        for word in criteria.text.lower().split():
+            columns = (Asset.hostname, Asset.serial, Asset.vendor, Asset.model, Asset.os_name)
+            query = query.where(
+                or_(*(func.lower(c).contains(word, autoescape=True) for c in columns))
+            )
+    if criteria.serial is not None:
+        query = _with_identifier(query, "serial", {criteria.serial.strip().upper()})
+    if criteria.mac is not None:
+        query = _with_identifier(query, "mac", {canonical_mac(criteria.mac)})
+    if criteria.ip is not None:
+        query = _with_identifier(query, "ip", {criteria.ip.strip()})
+    if criteria.hostname is not None:
+        query = _with_identifier(query, "hostname", {split_hostname(criteria.hostname)[0]})
+    if criteria.seen_after is not None:
+        query = query.where(Asset.last_seen >= criteria.seen_after)
+    if criteria.seen_before is not None:
+        query = query.where(Asset.last_seen < criteria.seen_before)
+    return query
+
+
+def page_assets(
+    session: Session,
+    criteria: AssetFilter,
+    *,
+    sort: str = "id",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[AssetSummary], int]:
+    """Return one page of assets matching ``criteria``, and how many match in all.
+
+    ``sort`` is one of ASSET_SORT_KEYS, with a leading ``-`` for descending;
+    ties are broken by id so pages never overlap.
+    """
+    name = sort.removeprefix("-")
+    if name not in ASSET_SORT_KEYS:
+        raise ValueError(f"sort {sort!r} is not known: use one of {', '.join(ASSET_SORT_KEYS)}")
+    column = getattr(Asset, name)
+    order = column.desc() if sort.startswith("-") else column.asc()
+    total = session.scalar(_filtered(select(func.count(Asset.id)), criteria)) or 0
+    query = _filtered(
+        select(Asset).options(selectinload(Asset.identifiers), selectinload(Asset.site)),
+        criteria,
+    )
+    assets = session.scalars(query.order_by(order, Asset.id).limit(limit).offset(offset))
+    return [summarise(asset) for asset in assets], total
+
+
+def lookup_asset(session: Session, kind: str, value: str) -> AssetSummary:
+    """Find the one asset holding an identifier (serial, mac, ip or hostname).
+
+    Raises NotFoundError when none holds it and StateConflictError when
+    several do (a MAC shared by machines kept apart, say), listing them.
+    """
+    if kind == "serial":
+        wanted = value.strip().upper()
+    elif kind == "mac":
+        wanted = canonical_mac(value)
+    elif kind == "hostname":
+        wanted = split_hostname(value)[0]
+    else:
+        wanted = value.strip()
+    query = (
+        select(Identifier.asset_id)
+        .where(Identifier.type == kind, Identifier.value == wanted)
+        .order_by(Identifier.usable.desc(), Identifier.last_seen.desc())
+    )
+    matches = list(dict.fromkeys(session.scalars(query)))
+    if not matches:
+        raise NotFoundError(f"no asset has {kind} {value!r}")
+    if len(matches) > 1:
+        listed = ", ".join(f"#{asset_id}" for asset_id in matches[:10])
+        raise StateConflictError(
+            f"{kind} {value!r} is held by several assets ({listed}): ask for one by id"
+        )
+    asset = session.scalars(
+        select(Asset)
+        .where(Asset.id == matches[0])
+        .options(selectinload(Asset.identifiers), selectinload(Asset.site))
+    ).one()
+    return summarise(asset)
+
+
+# -- sweeps -------------------------------------------------------------------
+
+
+class SweepView(BaseModel):
+    """One run of the collector over a site, and how far it got."""
+
+    id: int
+    site: str | None
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    techniques: list[str]
+    targets: int
+    alive: int
+    observations: int
+    errors: list[str]
+
+
+def _sweep_query() -> Select[Sweep, str]:
+    return select(Sweep, Site.code).outerjoin(Site, Sweep.site_id == Site.id)
+
+
+def _sweep_view(sweep: Sweep, code: str | None) -> SweepView:
+    return SweepView(
+        id=sweep.id,
+        site=code,
+        status=sweep.status,
+        started_at=sweep.started_at,
+        finished_at=sweep.finished_at,
+        techniques=list(sweep.techniques),
+        targets=sweep.targets,
+        alive=sweep.alive,
+        observations=sweep.observations,
+        errors=list(sweep.errors),
+    )
+
+
+def list_sweeps(
+    session: Session,
+    *,
+    site: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[SweepView], int]:
+    """Return one page of sweeps, newest first, and how many match in all."""
+    query = _sweep_query()
+    if site is not None:
+        query = query.where(Site.code == site.lower())
+    if status is not None:
+        query = query.where(Sweep.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by(Sweep.id.desc()).limit(limit).offset(offset))
+    return [_sweep_view(sweep, code) for sweep, code in rows], total
+
+
+def get_sweep(session: Session, sweep_id: int) -> SweepView:
+    """Return one sweep, or raise NotFoundError."""
+    row = session.execute(_sweep_query().where(Sweep.id == sweep_id)).first()
+    if row is None:
+        raise NotFoundError(f"sweep {sweep_id} does not exist")
+    return _sweep_view(row[0], row[1])
+
+
+def get_conflict(session: Session, conflict_id: int) -> ConflictView:
+    """Return one conflict, or raise NotFoundError."""
+    conflict = session.get(Conflict, conflict_id)
+    if conflict is None:
+        raise NotFoundError(f"conflict {conflict_id} does not exist")
+    return ConflictView.model_validate(conflict, from_attributes=True)
+
+
+def page_conflicts(
+    session: Session, *, status: str | None = "open", limit: int = 50, offset: int = 0
+) -> tuple[list[ConflictView], int]:
+    """Return one page of conflicts by id, open ones unless another status is asked."""
+    query = select(Conflict)
+    if status is not None:
+        query = query.where(Conflict.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Conflict.id).limit(limit).offset(offset))
+    return [ConflictView.model_validate(c, from_attributes=True) for c in rows], total
