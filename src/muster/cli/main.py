@@ -8,7 +8,7 @@ imports (SQLAlchemy, pandas, scapy) happen inside commands so that ``muster
 import typer
 
 from muster import __version__
-from muster.cli import assets, database, ingest, sites
+from muster.cli import assets, database, ingest, serve, sites, tokens
 from muster.cli.agent import agent_app
 from muster.cli.common import AppState, MusterGroup, setup_logging
 
@@ -64,6 +64,8 @@ app.add_typer(assets.assets_app, name="assets")
 app.add_typer(assets.conflicts_app, name="conflicts")
 app.add_typer(sites.site_app, name="site")
 app.add_typer(agent_app, name="agent")
+app.add_typer(tokens.token_app, name="token")
+app.command("serve")(serve.serve_command)
 
 
 def main() -> None:

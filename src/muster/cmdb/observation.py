@@ -16,6 +16,7 @@ import ipaddress
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -272,15 +273,20 @@ def describe_validation_error(exc: ValidationError, *, where: str) -> str:
     lines = []
     for error in exc.errors(include_url=False):
         path = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field; see `muster schema observation` for the fields"
-        elif error["type"] == "missing":
-            message = "required field is missing"
-        elif "is not" not in message:
+        message = clean_validation_message(error)
+        if error["type"] not in ("extra_forbidden", "missing") and "is not" not in message:
             message = f"{message} (got {error['input']!r})"
         lines.append(f"{where}: {path}: {message}")
     return "\n".join(lines)
+
+
+def clean_validation_message(error: Mapping[str, Any]) -> str:
+    """Say what is wrong with one field in Muster's words rather than pydantic's."""
+    if error["type"] == "extra_forbidden":
+        return "unknown field; see `muster schema observation` for the fields"
+    if error["type"] == "missing":
+        return "required field is missing"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def load_observations(

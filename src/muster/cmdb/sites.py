@@ -9,7 +9,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from muster.cmdb.errors import ConfigurationError, NotFoundError, StateConflictError
+from muster.cmdb.errors import (
+    ConfigurationError,
+    NotFoundError,
+    ObservationError,
+    StateConflictError,
+)
 from muster.cmdb.models import Asset, Site, Subnet
 from muster.cmdb.observation import Observation, SiteCode
 from muster.cmdb.store import SiteDirectory
@@ -102,6 +107,19 @@ def _refuse_overlap(session: Session, code: str, cidr: str) -> None:
             )
 
 
+class UnknownSiteError(ObservationError):
+    """An Observation names a site that does not exist."""
+
+    def __init__(self, index: int, code: str) -> None:
+        super().__init__(
+            f"observation {index}: site {code!r} does not exist: add it with "
+            f"`muster site add {code} --name NAME --subnet CIDR`, or leave `site` out to "
+            "place the device by its address"
+        )
+        self.index = index
+        self.code = code
+
+
 class SiteView(BaseModel):
     """A site with its subnets and how many assets it holds."""
 
@@ -188,7 +206,7 @@ def delete_site(session: Session, code: str) -> None:
 def placement(session: Session, observations: Sequence[Observation]) -> list[str | None]:
     """Return the site code each Observation would be placed at by ingest.
 
-    An Observation's named site wins (an unknown code raises NotFoundError
+    An Observation's named site wins (an unknown code raises UnknownSiteError
     naming its position); otherwise the first of its addresses inside a
     site's subnet decides, and None means no site.
     """
@@ -197,11 +215,7 @@ def placement(session: Session, observations: Sequence[Observation]) -> list[str
     for index, observation in enumerate(observations):
         if observation.site is not None:
             if observation.site not in directory.by_code:
-                raise NotFoundError(
-                    f"observation {index}: site {observation.site!r} does not exist: add it "
-                    f"with `muster site add {observation.site} --name NAME --subnet CIDR`, or "
-                    "leave `site` out to place the device by its address"
-                )
+                raise UnknownSiteError(index, observation.site)
             codes.append(observation.site)
             continue
         addresses = list(observation.identifiers.ips)

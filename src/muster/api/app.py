@@ -1,0 +1,59 @@
+"""The FastAPI application: ``create_app(database, settings)``.
+
+Routes live under ``/api/v1`` (one router per resource) and need a token,
+except ``/health``. Errors are problem+json (``problems``); request bodies
+are size-limited and may be gzip-compressed (``middleware``).
+"""
+
+from fastapi import FastAPI
+
+from muster import __version__
+from muster.api import problems
+from muster.api.middleware import BodyGuard
+from muster.api.routes import (
+    assets,
+    conflicts,
+    health,
+    inventory,
+    observations,
+    requirements,
+    sites,
+    sweeps,
+    tickets,
+)
+from muster.api.settings import ApiSettings
+from muster.cmdb.db import Database
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """\
+The CMDB of Muster: sites, assets and their history, Observations in, conflicts
+to review, requirements and ticket links.
+
+Every route but `/health` needs a token (`muster token create NAME --scope read`),
+sent as `Authorization: Bearer TOKEN`. Scopes: `read`, `ingest` (optionally
+bound to sites), `admin`. Errors are `application/problem+json` and name each
+refused field with the value given.
+"""
+
+
+def create_app(database: Database, settings: ApiSettings | None = None) -> FastAPI:
+    """Build the API over one CMDB."""
+    settings = settings or ApiSettings()
+    app = FastAPI(
+        title="Muster",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.database = database
+    app.state.settings = settings
+    problems.install(app)
+    app.add_middleware(BodyGuard, settings=settings)
+    app.include_router(health.router)
+    for module in (sites, assets, observations, conflicts, requirements, tickets, sweeps):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(inventory.router, prefix=API_PREFIX)
+    return app

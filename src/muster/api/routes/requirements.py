@@ -1,0 +1,72 @@
+"""``/api/v1/requirements``: what each site needs."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from muster.api.deps import Admin, DatabaseDep, PagingDep, Reader, ReadSession
+from muster.api.problems import responses
+from muster.api.schemas.common import Page
+from muster.api.schemas.requirements import RequirementCreate, RequirementUpdate
+from muster.cmdb.requirements import (
+    RequirementView,
+    create_requirement,
+    delete_requirement,
+    get_requirement,
+    list_requirements,
+    update_requirement,
+)
+
+router = APIRouter(prefix="/requirements", tags=["requirements"])
+
+RequirementId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("", responses=responses(401, 403, 404, 422))
+def read_requirements(
+    caller: Reader,
+    session: ReadSession,
+    paging: PagingDep,
+    site: Annotated[str | None, Query(min_length=1, max_length=32)] = None,
+) -> Page[RequirementView]:
+    """List requirements by site and kind."""
+    items, total = list_requirements(session, site=site, limit=paging.limit, offset=paging.offset)
+    return Page[RequirementView](
+        items=items, total=total, limit=paging.limit, offset=paging.offset
+    )
+
+
+@router.post("", status_code=201, responses=responses(400, 401, 403, 404, 413, 415, 422))
+def create_requirement_route(
+    body: RequirementCreate, caller: Admin, database: DatabaseDep
+) -> RequirementView:
+    """Record what a site needs."""
+    with database.session(writer=True) as session:
+        return create_requirement(session, **body.model_dump())
+
+
+@router.get("/{requirement_id}", responses=responses(401, 403, 404, 422))
+def read_requirement(
+    requirement_id: RequirementId, caller: Reader, session: ReadSession
+) -> RequirementView:
+    """Show one requirement."""
+    return get_requirement(session, requirement_id)
+
+
+@router.patch("/{requirement_id}", responses=responses(400, 401, 403, 404, 413, 415, 422))
+def update_requirement_route(
+    requirement_id: RequirementId, body: RequirementUpdate, caller: Admin, database: DatabaseDep
+) -> RequirementView:
+    """Change a requirement; fields left out stay as they are."""
+    with database.session(writer=True) as session:
+        return update_requirement(session, requirement_id, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/{requirement_id}", status_code=204, responses=responses(401, 403, 404, 422))
+def delete_requirement_route(
+    requirement_id: RequirementId, caller: Admin, database: DatabaseDep
+) -> Response:
+    """Remove a requirement."""
+    with database.session(writer=True) as session:
+        delete_requirement(session, requirement_id)
+    return Response(status_code=204)

@@ -1,0 +1,44 @@
+"""``muster serve``: run the REST API with uvicorn."""
+
+import os
+
+import typer
+
+from muster.cli.common import console, open_database
+
+
+def serve_command(
+    ctx: typer.Context,
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 for every interface."
+    ),
+    port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="Worker processes, e.g. one per core."
+    ),
+    log_level: str = typer.Option(
+        "info", "--log-level", help="uvicorn's log level: warning, info or debug."
+    ),
+) -> None:
+    """Serve the REST API (/api/v1, docs at /api/v1/docs) over the CMDB.
+
+    Every route but /health needs a token: create one with `muster token create`.
+    """
+    import uvicorn
+
+    database = open_database(ctx)
+    console.print(
+        f"serving {database.display_url} on http://{host}:{port}/api/v1", highlight=False
+    )
+    # Each worker imports the app by name and opens its own connections.
+    os.environ["MUSTER_DATABASE_URL"] = database.url
+    database.dispose()
+    uvicorn.run(
+        "muster.api.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        http="httptools",
+        loop="uvloop",
+    )
