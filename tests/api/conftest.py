@@ -19,7 +19,9 @@ from muster.cmdb.db import Database
 from muster.cmdb.sites import upsert_site
 from muster.cmdb.tokens import Scope, create_token
 
-SMALL_LIMITS = ApiSettings(max_body_bytes=64 * 1024, max_decompressed_bytes=256 * 1024, max_batch=50)
+SMALL_LIMITS = ApiSettings(
+    max_body_bytes=64 * 1024, max_decompressed_bytes=256 * 1024, max_batch=50
+)
 
 
 @dataclass(frozen=True)

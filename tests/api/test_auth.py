@@ -146,7 +146,11 @@ def test_bound_ingest_token_ingesting_unplaced_observation_is_403(
 def test_bound_ingest_token_ingesting_by_address_in_its_site_is_allowed(
     client: TestClient, tokens: Tokens
 ) -> None:
-    placed = {**OBSERVATION, "site": None, "identifiers": {"serial": "CZC5555", "ips": ["10.10.1.5"]}}
+    placed = {
+        **OBSERVATION,
+        "site": None,
+        "identifiers": {"serial": "CZC5555", "ips": ["10.10.1.5"]},
+    }
 
     response = client.post(
         "/api/v1/observations", json=[placed], headers=auth(tokens.lincoln_ingest)
