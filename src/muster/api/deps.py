@@ -11,10 +11,19 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBearer
+from fastapi.security import (
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+)
 from sqlalchemy.orm import Session
 
-from muster.api.errors import NotAuthenticatedError, PermissionDeniedError
+from muster.api.errors import (
+    BasicAuthRequiredError,
+    NotAuthenticatedError,
+    PermissionDeniedError,
+)
 from muster.api.settings import ApiSettings
 from muster.cmdb.db import Database
 from muster.cmdb.tokens import Principal, Scope, authenticate, needs_touch, touch_token
@@ -76,13 +85,8 @@ def _secret(request: Request) -> str:
     )
 
 
-def principal(
-    request: Request,
-    session: ReadSession,
-    database: DatabaseDep,
-    _bearer_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The caller, from a Bearer token (or a Basic password, for third-party agents)."""
+def authenticate_request(request: Request, session: Session, database: Database) -> Principal:
+    """Return the caller of a request, from its Bearer token or Basic password."""
     found = authenticate(session, _secret(request))
     if found is None:
         raise NotAuthenticatedError("the API token is not valid or was revoked")
@@ -92,7 +96,37 @@ def principal(
     return found
 
 
+def principal(
+    request: Request,
+    session: ReadSession,
+    database: DatabaseDep,
+    _bearer_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller, from a Bearer token (or a Basic password)."""
+    return authenticate_request(request, session, database)
+
+
 Authenticated = Annotated[Principal, Depends(principal)]
+
+
+def agent(
+    request: Request,
+    session: ReadSession,
+    database: DatabaseDep,
+    _basic_credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
+) -> Principal:
+    """A third-party agent with an ingest token as its Basic password."""
+    try:
+        caller = authenticate_request(request, session, database)
+    except NotAuthenticatedError as exc:
+        # The agents send credentials only after a Basic challenge.
+        raise BasicAuthRequiredError(str(exc)) from exc
+    if not caller.allows(Scope.INGEST):
+        raise PermissionDeniedError(f"token {caller.name!r} needs the ingest scope")
+    return caller
+
+
+AgentIngester = Annotated[Principal, Depends(agent)]
 
 
 def _require(scope: Scope) -> Callable[[Principal], Principal]:

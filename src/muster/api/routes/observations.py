@@ -11,12 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 
 from muster.api.deps import DatabaseDep, Ingester, SettingsDep
-from muster.api.errors import (
-    FieldProblem,
-    InvalidRequestError,
-    PayloadTooLargeError,
-    PermissionDeniedError,
-)
+from muster.api.errors import PayloadTooLargeError
+from muster.api.ingesting import ingest_for
 from muster.api.problems import responses
 from muster.api.schemas.observations import IngestResponse, ObservationIn
 from muster.cmdb.idempotency import (
@@ -25,9 +21,6 @@ from muster.cmdb.idempotency import (
     store_response,
     stored_response,
 )
-from muster.cmdb.ingest import ingest
-from muster.cmdb.sites import UnknownSiteError, placement
-from muster.cmdb.tokens import Principal
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +63,7 @@ def ingest_observations(
             stored = stored_response(session, caller.token_id, idempotency_key, digest)
             if stored is not None:
                 return IngestResponse.model_validate({**stored, "replayed": True})
-        try:
-            sites = placement(session, observations)
-        except UnknownSiteError as exc:
-            field = FieldProblem(field=f"{exc.index}.site", message=str(exc), value=exc.code)
-            raise InvalidRequestError(str(exc), [field]) from exc
-        _check_sites(caller, sites)
-        report = ingest(session, observations)
+        report = ingest_for(session, caller, observations)
         response = IngestResponse(
             decisions=report.decisions, counts=report.counts(), replayed=False
         )
@@ -90,25 +77,3 @@ def ingest_observations(
             )
     logger.info("token %r ingested %d observations", caller.name, len(observations))
     return response
-
-
-def _check_sites(caller: Principal, sites: list[str | None]) -> None:
-    """Refuse the batch if any Observation lands on a site the token is not bound to."""
-    refused = [
-        FieldProblem(
-            field=f"{index}.site",
-            message=(
-                f"placed at site {code!r}" if code else "names no site and no address of a site"
-            )
-            + f"; token {caller.name!r} may ingest only for {', '.join(sorted(caller.sites))}",
-            value=code,
-        )
-        for index, code in enumerate(sites)
-        if not caller.may_ingest_for(code)
-    ]
-    if refused:
-        raise PermissionDeniedError(
-            f"{len(refused)} Observations are for sites token {caller.name!r} is not bound "
-            "to; nothing was ingested",
-            refused,
-        )
