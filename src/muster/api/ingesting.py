@@ -14,12 +14,14 @@ from muster.cmdb.observation import Observation
 from muster.cmdb.results import IngestReport
 from muster.cmdb.sites import UnknownSiteError, placement
 from muster.cmdb.tokens import Principal
+from muster.cmdb.views import known_sweeps
 
 
 def ingest_for(
     session: Session, caller: Principal, observations: Sequence[Observation]
 ) -> IngestReport:
     """Reconcile Observations sent with a token, refusing sites the token is not bound to."""
+    _refuse_unknown_sweeps(session, observations)
     try:
         sites = placement(session, observations)
     except UnknownSiteError as exc:
@@ -44,3 +46,20 @@ def ingest_for(
             refused,
         )
     return ingest(session, observations)
+
+
+def _refuse_unknown_sweeps(session: Session, observations: Sequence[Observation]) -> None:
+    wanted = {o.sweep_id for o in observations if o.sweep_id is not None}
+    unknown = wanted - known_sweeps(session, wanted)
+    if unknown:
+        problems = [
+            FieldProblem(
+                field=f"{index}.sweep_id",
+                message=f"sweep {o.sweep_id} does not exist: leave sweep_id out, or start "
+                "the sweep first",
+                value=o.sweep_id,
+            )
+            for index, o in enumerate(observations)
+            if o.sweep_id in unknown
+        ]
+        raise InvalidRequestError(problems[0].message, problems)

@@ -488,3 +488,10 @@ def page_conflicts(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Conflict.id).limit(limit).offset(offset))
     return [ConflictView.model_validate(c, from_attributes=True) for c in rows], total
+
+
+def known_sweeps(session: Session, sweep_ids: set[int]) -> set[int]:
+    """Return which of these sweep ids exist."""
+    if not sweep_ids:
+        return set()
+    return set(session.scalars(select(Sweep.id).where(Sweep.id.in_(sorted(sweep_ids)))))
