@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from muster.cmdb.errors import ConfigurationError, NotFoundError
@@ -142,13 +142,17 @@ def revoke_token(session: Session, name: str) -> TokenView:
     return _view(token)
 
 
+# Built once: every request runs it.
+_BY_SECRET = (
+    select(ApiToken.id, ApiToken.name, ApiToken.scopes, ApiToken.sites, ApiToken.last_used_at)
+    .where(ApiToken.secret_sha256 == bindparam("digest"))
+    .where(ApiToken.revoked_at.is_(None))
+)
+
+
 def authenticate(session: Session, secret: str) -> Principal | None:
     """Return who a secret belongs to, or None when it is unknown or revoked."""
-    row = session.execute(
-        select(ApiToken.id, ApiToken.name, ApiToken.scopes, ApiToken.sites, ApiToken.last_used_at)
-        .where(ApiToken.secret_sha256 == digest_secret(secret))
-        .where(ApiToken.revoked_at.is_(None))
-    ).first()
+    row = session.connection().execute(_BY_SECRET, {"digest": digest_secret(secret)}).first()
     if row is None:
         return None
     token_id, name, scopes, sites, last_used = row

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from muster.cmdb.errors import NotFoundError, StateConflictError
@@ -371,6 +371,37 @@ def page_assets(
     return [summarise(asset) for asset in assets], total
 
 
+# Built once: a look-up is the hottest read of the API, and building a statement
+# costs more than running it.
+_HOLDERS = (
+    select(Identifier.asset_id)
+    .where(Identifier.type == bindparam("kind"), Identifier.value == bindparam("value"))
+    .order_by(Identifier.usable.desc(), Identifier.last_seen.desc())
+)
+_SUMMARY = (
+    select(
+        Asset.id,
+        Site.code,
+        Asset.kind,
+        Asset.status,
+        Asset.hostname,
+        Asset.vendor,
+        Asset.model,
+        Asset.serial,
+        Asset.os_name,
+        Asset.first_seen,
+        Asset.last_seen,
+    )
+    .outerjoin(Site, Asset.site_id == Site.id)
+    .where(Asset.id == bindparam("asset_id"))
+)
+_ADDRESSES = (
+    select(Identifier.type, Identifier.value)
+    .where(Identifier.asset_id == bindparam("asset_id"), Identifier.type.in_(("mac", "ip")))
+    .order_by(Identifier.value)
+)
+
+
 def lookup_asset(session: Session, kind: str, value: str) -> AssetSummary:
     """Find the one asset holding an identifier (serial, mac, ip or hostname).
 
@@ -385,12 +416,9 @@ def lookup_asset(session: Session, kind: str, value: str) -> AssetSummary:
         wanted = split_hostname(value)[0]
     else:
         wanted = value.strip()
-    query = (
-        select(Identifier.asset_id)
-        .where(Identifier.type == kind, Identifier.value == wanted)
-        .order_by(Identifier.usable.desc(), Identifier.last_seen.desc())
-    )
-    matches = list(dict.fromkeys(session.scalars(query)))
+    connection = session.connection()
+    holders = connection.execute(_HOLDERS, {"kind": kind, "value": wanted}).scalars()
+    matches = list(dict.fromkeys(holders))
     if not matches:
         raise NotFoundError(f"no asset has {kind} {value!r}")
     if len(matches) > 1:
@@ -398,12 +426,23 @@ def lookup_asset(session: Session, kind: str, value: str) -> AssetSummary:
         raise StateConflictError(
             f"{kind} {value!r} is held by several assets ({listed}): ask for one by id"
         )
-    asset = session.scalars(
-        select(Asset)
-        .where(Asset.id == matches[0])
-        .options(selectinload(Asset.identifiers), selectinload(Asset.site))
-    ).one()
-    return summarise(asset)
+    row = connection.execute(_SUMMARY, {"asset_id": matches[0]}).one()
+    addresses = connection.execute(_ADDRESSES, {"asset_id": matches[0]}).all()
+    return AssetSummary(
+        id=row[0],
+        site=row[1],
+        kind=row[2],
+        status=row[3],
+        hostname=row[4],
+        vendor=row[5],
+        model=row[6],
+        serial=row[7],
+        os_name=row[8],
+        macs=sorted({v for t, v in addresses if t == "mac"}),
+        ips=sorted({v for t, v in addresses if t == "ip"}),
+        first_seen=row[9],
+        last_seen=row[10],
+    )
 
 
 # -- sweeps -------------------------------------------------------------------
