@@ -7,7 +7,7 @@ that scope; ``ReadSession`` is a read-only session for the request.
 import base64
 import binascii
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -38,13 +38,17 @@ _basic = HTTPBasic(
 )
 
 
-def get_database(request: Request) -> Database:
+# Dependencies that do not block are coroutines: FastAPI runs plain functions in
+# its thread pool, and each hop there costs more than a look-up's queries.
+
+
+async def get_database(request: Request) -> Database:
     """The CMDB the app was created with."""
     database: Database = request.app.state.database
     return database
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     """The API's limits."""
     settings: ApiSettings = request.app.state.settings
     return settings
@@ -54,8 +58,12 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 
 
-def read_session(database: DatabaseDep) -> Iterator[Session]:
-    """A session for reading; it is closed when the request is done."""
+async def read_session(database: DatabaseDep) -> AsyncIterator[Session]:
+    """A session for reading; it is closed when the request is done.
+
+    A session touches the database only at its first query, which runs in
+    the thread pool with the route; ending a read-only one is instant.
+    """
     with database.session() as session:
         yield session
 
@@ -129,8 +137,8 @@ def agent(
 AgentIngester = Annotated[Principal, Depends(agent)]
 
 
-def _require(scope: Scope) -> Callable[[Principal], Principal]:
-    def check(caller: Authenticated) -> Principal:
+def _require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(caller: Authenticated) -> Principal:
         if not caller.allows(scope):
             held = ", ".join(sorted(caller.scopes)) or "none"
             raise PermissionDeniedError(
