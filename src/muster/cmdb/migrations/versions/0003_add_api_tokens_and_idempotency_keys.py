@@ -1,8 +1,8 @@
 """add API tokens and idempotency keys
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-03 17:17:13.422899
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-03 17:51:24.250336
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import muster.cmdb.models
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
