@@ -46,6 +46,7 @@ def test_live_openapi_has_no_server_errors_and_no_undocumented_responses(
             "--report-dir",
             str(tmp_path / "report"),
         ],
+        cwd=tmp_path,  # schemathesis keeps a cache in its working folder
         capture_output=True,
         text=True,
         timeout=600,
