@@ -513,3 +513,19 @@ def test_unknown_site_refuses_the_whole_batch(database: Database) -> None:
         "the device by its address"
     )
     assert assets(database) == []
+
+
+def test_unknown_sweep_refuses_the_whole_batch(database: Database) -> None:
+    from muster.cmdb.errors import ObservationError
+    from muster.cmdb.observation import parse_observation
+
+    tagged = observation("arp", macs=[INTEL_MAC_1]).to_json_dict() | {"sweep_id": 41}
+
+    with pytest.raises(ObservationError) as caught:
+        run_ingest(database, [observation("arp", macs=[INTEL_MAC_2]), parse_observation(tagged)])
+
+    assert str(caught.value) == (
+        "observation 1: sweep 41 does not exist: leave `sweep_id` out, or give the id of a "
+        "sweep `muster sweep` started"
+    )
+    assert assets(database) == []

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from muster.api.errors import FieldProblem, InvalidRequestError, PermissionDeniedError
+from muster.cmdb.errors import UnknownSiteError
 from muster.cmdb.ingest import ingest
 from muster.cmdb.observation import Observation
 from muster.cmdb.results import IngestReport
-from muster.cmdb.sites import UnknownSiteError, placement
+from muster.cmdb.sites import placement
 from muster.cmdb.tokens import Principal
 from muster.cmdb.views import known_sweeps
 

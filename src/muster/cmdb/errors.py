@@ -19,6 +19,19 @@ class ObservationError(MusterError):
     """An Observation, or a file of them, is malformed."""
 
 
+class UnknownSiteError(ObservationError):
+    """An Observation names a site that does not exist."""
+
+    def __init__(self, index: int, code: str) -> None:
+        super().__init__(
+            f"observation {index}: site {code!r} does not exist: add it with "
+            f"`muster site add {code} --name NAME --subnet CIDR`, or leave `site` out to "
+            "place the device by its address"
+        )
+        self.index = index
+        self.code = code
+
+
 class ConfigurationError(MusterError):
     """A setting, a file path or a command-line value is wrong."""
 

@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from muster.cmdb.errors import StateConflictError
-from muster.cmdb.ingest import INGEST_LOCK_KEY
 from muster.cmdb.models import IdempotencyKey, utcnow
 
 logger = logging.getLogger(__name__)
@@ -36,17 +35,6 @@ def request_digest(parts: Iterable[str]) -> str:
         hasher.update(part.encode())
         hasher.update(b"\n")
     return hasher.hexdigest()
-
-
-def lock_for_ingest(session: Session) -> None:
-    """Serialise with every ingest before reading keys, so two retries cannot both ingest.
-
-    SQLite writer sessions already hold the write lock; PostgreSQL takes the
-    ingest advisory lock, which ``ingest`` takes again in the same transaction.
-    """
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
 
 
 def stored_response(

@@ -12,10 +12,11 @@ decide from the same stale view.
 import logging
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from muster.cmdb.errors import ObservationError
+from muster.cmdb.models import Sweep
 from muster.cmdb.observation import Observation, content_hash
 from muster.cmdb.reconcile import IngestSettings, Prepared, Reconciler, prepare
 from muster.cmdb.results import Decision, IngestReport
@@ -52,9 +53,10 @@ def ingest(
     file keeps what was done if interrupted; re-running it is harmless.
     """
     settings = settings or IngestSettings()
-    connection = _locked(session)
+    connection = lock_for_ingest(session)
     sites = SiteDirectory.load(connection)
-    placed = [_place(index, obs, sites) for index, obs in enumerate(observations)]
+    placed = [sites.place(index, obs) for index, obs in enumerate(observations)]
+    _check_sweeps(connection, observations)
     payloads = [obs.to_json_dict() for obs in observations]
     hashes = [content_hash(payload) for payload in payloads]
     order = sorted(
@@ -90,7 +92,7 @@ def ingest(
         _reconcile_batch(connection, batch, settings, allocators, decisions)
         if commit_batches and not dry_run:
             session.commit()
-            connection = _locked(session)
+            connection = lock_for_ingest(session)
             allocators = _allocators(connection)
         if progress is not None:
             progress(len(chunk))
@@ -105,34 +107,32 @@ def _allocators(connection: Connection) -> tuple[IdAllocator, IdAllocator]:
     return IdAllocator(connection, "asset"), IdAllocator(connection, "observation")
 
 
-def _locked(session: Session) -> Connection:
+def lock_for_ingest(session: Session) -> Connection:
+    """Serialise with every other ingest and return the session's connection.
+
+    SQLite writer sessions already hold the write lock (BEGIN IMMEDIATE);
+    PostgreSQL takes the ingest advisory lock for the transaction. Code that
+    reads and then writes what ingest writes (idempotency keys, merges by
+    hand) takes it too.
+    """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
     return connection
 
 
-def _place(
-    index: int, observation: Observation, sites: SiteDirectory
-) -> tuple[int | None, str | None]:
-    """Return the site of an Observation: the one it names, else the one its address is in."""
-    if observation.site is not None:
-        site_id = sites.by_code.get(observation.site)
-        if site_id is None:
+def _check_sweeps(connection: Connection, observations: Sequence[Observation]) -> None:
+    """Refuse the batch when an Observation names a sweep the CMDB does not know."""
+    named = {obs.sweep_id for obs in observations if obs.sweep_id is not None}
+    if not named:
+        return
+    known = set(connection.execute(select(Sweep.id).where(Sweep.id.in_(named))).scalars())
+    for index, obs in enumerate(observations):
+        if obs.sweep_id is not None and obs.sweep_id not in known:
             raise ObservationError(
-                f"observation {index}: site {observation.site!r} does not exist: add it with "
-                f"`muster site add {observation.site} --name NAME --subnet CIDR`, or leave "
-                "`site` out to place the device by its address"
+                f"observation {index}: sweep {obs.sweep_id} does not exist: leave `sweep_id` "
+                "out, or give the id of a sweep `muster sweep` started"
             )
-        return site_id, observation.site
-    addresses = list(observation.identifiers.ips)
-    for interface in observation.interfaces or []:
-        addresses.extend(interface.ips)
-    for address in addresses:
-        site_id = sites.site_of_address(address)
-        if site_id is not None:
-            return site_id, sites.code_by_id[site_id]
-    return None, None
 
 
 def _duplicate(index: int, earlier: int | Decision | None) -> Decision:

@@ -231,6 +231,15 @@ def _wins(
     return _sort_key(new[2]) > _sort_key(current_value)
 
 
+def outranks(field_name: str, entry: dict[str, Any], current: dict[str, Any] | None) -> bool:
+    """Tell whether one provenance entry (source, at) beats another for an attribute."""
+    if current is None:
+        return True
+    new_rank = _rank(field_name, entry["source"], datetime.fromisoformat(entry["at"]))
+    current_rank = _rank(field_name, current["source"], datetime.fromisoformat(current["at"]))
+    return new_rank > current_rank
+
+
 def child_digest(rows: list[dict[str, Any]]) -> str:
     """Digest of a canonical child list, to tell a changed list from a repeated one."""
     return hashlib.sha256(orjson.dumps(rows, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]

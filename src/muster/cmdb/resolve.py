@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from muster.cmdb.errors import NotFoundError, StateConflictError
-from muster.cmdb.idempotency import lock_for_ingest
+from muster.cmdb.ingest import lock_for_ingest
 from muster.cmdb.models import (
     Asset,
     AssetSource,
@@ -35,14 +35,12 @@ from muster.cmdb.models import (
     TicketLink,
     utcnow,
 )
-from muster.cmdb.reconcile import CHILD_FIELDS, FRESHNESS_FIRST, OUI_SOURCE, jsonable
-from muster.cmdb.sources import TRUST
+from muster.cmdb.reconcile import CHILD_FIELDS, jsonable, outranks
 from muster.cmdb.status import STAFF_STATUSES
 
 logger = logging.getLogger(__name__)
 
 RESOLVED = "resolved"
-_RANK = {**{source.value: trust for source, trust in TRUST.items()}, OUI_SOURCE: 1}
 _CHILD_MODELS: dict[str, Any] = {
     "interfaces": Interface,
     "services": Service,
@@ -190,28 +188,12 @@ def _merge_identifiers(session: Session, survivor: Asset, loser: Asset) -> None:
     session.flush()
 
 
-def _outranks(name: str, entry: dict[str, Any], current: dict[str, Any] | None) -> bool:
-    if current is None:
-        return True
-    trust = (_RANK.get(entry["source"], 0), _RANK.get(current["source"], 0))
-    at = (datetime.fromisoformat(entry["at"]), datetime.fromisoformat(current["at"]))
-    new, old = (
-        ((at[0], trust[0]), (at[1], trust[1]))
-        if name in FRESHNESS_FIRST
-        else (
-            (trust[0], at[0]),
-            (trust[1], at[1]),
-        )
-    )
-    return new > old
-
-
 def _merge_attributes(
     session: Session, survivor: Asset, loser: Asset, by: str, now: datetime
 ) -> None:
     provenance = dict(survivor.provenance or {})
     for name, entry in (loser.provenance or {}).items():
-        if not _outranks(name, entry, provenance.get(name)):
+        if not outranks(name, entry, provenance.get(name)):
             continue
         provenance[name] = entry
         if name in _NOT_COLUMNS:

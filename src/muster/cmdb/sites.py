@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, selectinload
 from muster.cmdb.errors import (
     ConfigurationError,
     NotFoundError,
-    ObservationError,
     StateConflictError,
 )
 from muster.cmdb.models import Asset, Site, Subnet
@@ -107,19 +106,6 @@ def _refuse_overlap(session: Session, code: str, cidr: str) -> None:
             )
 
 
-class UnknownSiteError(ObservationError):
-    """An Observation names a site that does not exist."""
-
-    def __init__(self, index: int, code: str) -> None:
-        super().__init__(
-            f"observation {index}: site {code!r} does not exist: add it with "
-            f"`muster site add {code} --name NAME --subnet CIDR`, or leave `site` out to "
-            "place the device by its address"
-        )
-        self.index = index
-        self.code = code
-
-
 class SiteView(BaseModel):
     """A site with its subnets and how many assets it holds."""
 
@@ -211,17 +197,6 @@ def placement(session: Session, observations: Sequence[Observation]) -> list[str
     site's subnet decides, and None means no site.
     """
     directory = SiteDirectory.load(session.connection())
-    codes: list[str | None] = []
-    for index, observation in enumerate(observations):
-        if observation.site is not None:
-            if observation.site not in directory.by_code:
-                raise UnknownSiteError(index, observation.site)
-            codes.append(observation.site)
-            continue
-        addresses = list(observation.identifiers.ips)
-        for interface in observation.interfaces or []:
-            addresses.extend(interface.ips)
-        site_ids = (directory.site_of_address(address) for address in addresses)
-        site_id = next((found for found in site_ids if found is not None), None)
-        codes.append(None if site_id is None else directory.code_by_id[site_id])
-    return codes
+    return [
+        directory.place(index, observation)[1] for index, observation in enumerate(observations)
+    ]

@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
+from muster.cmdb import observation as contract
 from muster.cmdb.driver import Driver
+from muster.cmdb.errors import UnknownSiteError
 from muster.cmdb.models import (
     Asset,
     AssetSource,
@@ -88,6 +90,27 @@ class SiteDirectory:
         for (version, length), table in sorted(by_length.items(), key=lambda i: -i[0][1]):
             directory._networks.setdefault(version, []).append((length, table))
         return directory
+
+    def place(
+        self, index: int, observation: contract.Observation
+    ) -> tuple[int | None, str | None]:
+        """Return the site (id, code) of an Observation: the one it names, else by address.
+
+        An unknown site code raises UnknownSiteError naming the Observation's position.
+        """
+        if observation.site is not None:
+            site_id = self.by_code.get(observation.site)
+            if site_id is None:
+                raise UnknownSiteError(index, observation.site)
+            return site_id, observation.site
+        addresses = list(observation.identifiers.ips)
+        for interface in observation.interfaces or []:
+            addresses.extend(interface.ips)
+        for address in addresses:
+            site_id = self.site_of_address(address)
+            if site_id is not None:
+                return site_id, self.code_by_id[site_id]
+        return None, None
 
     def site_of_address(self, address: str) -> int | None:
         """Return the site whose most specific subnet holds an address."""

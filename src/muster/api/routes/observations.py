@@ -16,11 +16,11 @@ from muster.api.ingesting import ingest_for
 from muster.api.problems import responses
 from muster.api.schemas.observations import IngestResponse, ObservationIn
 from muster.cmdb.idempotency import (
-    lock_for_ingest,
     request_digest,
     store_response,
     stored_response,
 )
+from muster.cmdb.ingest import lock_for_ingest
 
 logger = logging.getLogger(__name__)
 
