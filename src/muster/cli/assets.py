@@ -24,7 +24,6 @@ def list_command(
     output_format: str = typer.Option("table", "--format", help="table, json or csv."),
 ) -> None:
     """List assets, one line each."""
-    from muster.cmdb.kinds import parse_kind
     from muster.cmdb.status import parse_status
     from muster.cmdb.views import list_assets
 
@@ -34,18 +33,16 @@ def list_command(
     with open_database(ctx).session() as session:
         rows = list_assets(session, site=site, kind=kind_value, status=status_value)
     render(rows, _LIST_COLUMNS, fmt, title=f"{len(rows)} assets")
-    del parse_kind
 
 
 def _kind(text: str) -> str:
     from muster.cmdb.errors import ConfigurationError
-    from muster.cmdb.kinds import Kind, parse_kind
+    from muster.cmdb.kinds import require_kind
 
-    kind = parse_kind(text)
-    if kind is None:
-        choices = ", ".join(k.value for k in Kind)
-        raise ConfigurationError(f"kind {text!r} is not known: use one of {choices}")
-    return kind.value
+    try:
+        return require_kind(text).value
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from exc
 
 
 @assets_app.command("show")

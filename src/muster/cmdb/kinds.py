@@ -63,3 +63,12 @@ def parse_kind(text: str) -> Kind | None:
         return Kind(key.replace(" ", "_"))
     except ValueError:
         return _KIND_ALIASES.get(key)
+
+
+def require_kind(text: str) -> Kind:
+    """Map a kind as a source wrote it to the vocabulary, or raise ValueError listing it."""
+    kind = parse_kind(text)
+    if kind is None:
+        choices = ", ".join(k.value for k in Kind)
+        raise ValueError(f"{text!r} is not an asset kind: expected one of {choices}")
+    return kind

@@ -32,7 +32,7 @@ from pydantic import (
 )
 
 from muster.cmdb.errors import ObservationError
-from muster.cmdb.kinds import Kind, parse_kind
+from muster.cmdb.kinds import require_kind
 from muster.cmdb.network import canonical_mac
 from muster.cmdb.sources import Source
 
@@ -83,11 +83,7 @@ def _site_code(text: str) -> str:
 
 
 def _kind(text: str) -> str:
-    kind = parse_kind(text)
-    if kind is None:
-        choices = ", ".join(k.value for k in Kind)
-        raise ValueError(f"{text!r} is not an asset kind: expected one of {choices}")
-    return kind.value
+    return require_kind(text).value
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]

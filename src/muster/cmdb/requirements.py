@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster.cmdb.errors import ConfigurationError, NotFoundError
-from muster.cmdb.kinds import Kind, parse_kind
+from muster.cmdb.kinds import require_kind
 from muster.cmdb.models import Requirement, Site
 from muster.cmdb.sites import get_site
 
@@ -42,11 +42,10 @@ def _view(requirement: Requirement, site_code: str) -> RequirementView:
 
 
 def _kind(text: str) -> str:
-    kind = parse_kind(text)
-    if kind is None:
-        choices = ", ".join(k.value for k in Kind)
-        raise ConfigurationError(f"kind {text!r} is not known: use one of {choices}")
-    return kind.value
+    try:
+        return require_kind(text).value
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from exc
 
 
 def list_requirements(
