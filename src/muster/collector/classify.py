@@ -112,7 +112,9 @@ def _object_id(facts: DeviceFacts) -> Iterable[Conclusion]:
         "vendor", enterprise.vendor, f"sysObjectID {oid} is under enterprise {number}", 80
     )
     if enterprise.usual_kind is not None:
-        reason = f"{enterprise.vendor}'s SNMP devices are nearly always {enterprise.usual_kind}s"
+        reason = (
+            f"{enterprise.vendor}'s SNMP devices are nearly always of kind {enterprise.usual_kind}"
+        )
         yield Conclusion("kind", enterprise.usual_kind.value, reason, 40)
 
 
@@ -131,6 +133,9 @@ def _mibs(facts: DeviceFacts) -> Iterable[Conclusion]:
         yield Conclusion("model", facts.entity_model, "ENTITY-MIB chassis model name", 90)
     if facts.entity_vendor:
         yield Conclusion("vendor", facts.entity_vendor, "ENTITY-MIB chassis manufacturer", 85)
+    if facts.host_resources and not facts.printer_mib:
+        reason = "it reports HOST-RESOURCES-MIB (processors, storage) like a computer"
+        yield Conclusion("kind", Kind.SERVER.value, reason, 25)
     if facts.bridge_ports and facts.bridge_ports > 1 and not facts.host_resources:
         reason = f"it bridges {facts.bridge_ports} ports (BRIDGE-MIB)"
         yield Conclusion("kind", Kind.SWITCH.value, reason, 50)

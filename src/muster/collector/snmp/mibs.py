@@ -107,7 +107,6 @@ DOT1Q_TP_FDB_PORT: Oid = (1, 3, 6, 1, 2, 1, 17, 7, 1, 2, 2, 1, 2)
 DOT1Q_TP_FDB_STATUS: Oid = (1, 3, 6, 1, 2, 1, 17, 7, 1, 2, 2, 1, 3)
 
 # LLDP-MIB remote systems: index is timeMark.localPortNum.remIndex
-LLDP_REM_CHASSIS_ID_SUBTYPE: Oid = (1, 0, 8802, 1, 1, 2, 1, 4, 1, 1, 4)
 LLDP_REM_CHASSIS_ID: Oid = (1, 0, 8802, 1, 1, 2, 1, 4, 1, 1, 5)
 LLDP_REM_PORT_ID: Oid = (1, 0, 8802, 1, 1, 2, 1, 4, 1, 1, 7)
 LLDP_REM_SYS_NAME: Oid = (1, 0, 8802, 1, 1, 2, 1, 4, 1, 1, 9)
@@ -183,7 +182,6 @@ FORWARDING = Table(
 LLDP = Table(
     "LLDP-MIB neighbours",
     (
-        LLDP_REM_CHASSIS_ID_SUBTYPE,
         LLDP_REM_CHASSIS_ID,
         LLDP_REM_PORT_ID,
         LLDP_REM_SYS_NAME,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from muster.collector.snmp import mibs
 from muster.collector.snmp.device import InterfaceRow
-from muster.collector.snmp.walk import Oid, Walk, as_mac, as_text
+from muster.collector.snmp.walk import Oid, Value, Walk, as_mac, as_text
 
 _ARP_INVALID = 2
 _FDB_LEARNED = 3
@@ -29,7 +29,6 @@ _CAPABILITY_BITS = {
     "docsis": 6,
     "station": 7,
 }
-_MAC_CHASSIS_SUBTYPE = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +137,6 @@ def parse_forwarding(walk: Walk) -> list[ForwardingEntry]:
 
 def parse_lldp(walk: Walk) -> list[LldpNeighbour]:
     """Parse lldpRemTable."""
-    subtypes = walk.column(mibs.LLDP_REM_CHASSIS_ID_SUBTYPE)
     chassis = walk.column(mibs.LLDP_REM_CHASSIS_ID)
     ports = walk.column(mibs.LLDP_REM_PORT_ID)
     names = walk.column(mibs.LLDP_REM_SYS_NAME)
@@ -146,23 +144,27 @@ def parse_lldp(walk: Walk) -> list[LldpNeighbour]:
     indexes = sorted({i for i in (*chassis, *names, *capabilities) if len(i) == 3})
     neighbours = []
     for index in indexes:
-        chassis_value = chassis.get(index)
-        chassis_id = (
-            as_mac(chassis_value)
-            if subtypes.get(index) == _MAC_CHASSIS_SUBTYPE
-            else as_text(chassis_value)
-        )
         bits = capabilities.get(index)
         neighbours.append(
             LldpNeighbour(
                 local_port=index[1],
-                chassis_id=chassis_id,
-                port_id=as_text(ports.get(index)),
+                chassis_id=_identifier(chassis.get(index)),
+                port_id=_identifier(ports.get(index)),
                 sys_name=as_text(names.get(index)),
                 capabilities=parse_capabilities(bits if isinstance(bits, bytes) else b""),
             )
         )
     return neighbours
+
+
+def _identifier(value: Value | None) -> str | None:
+    """Render an LLDP chassis or port ID: text when printable, else a MAC, else hex."""
+    if not isinstance(value, bytes) or not value:
+        return None
+    text = as_text(value)
+    if text is not None and text.isprintable():
+        return text
+    return as_mac(value) or value.hex()
 
 
 def parse_capabilities(bits: bytes) -> frozenset[str]:

@@ -55,6 +55,7 @@ _HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$")
 # Engine ID formats (RFC 3411) that are as unique as a MAC or a random number; IPv4,
 # IPv6 and text formats are often left at defaults shared by many devices.
 _UNIQUE_ENGINE_FORMATS = frozenset({3, 5})
+_WINDOWS_DRIVE = re.compile(r"^([A-Za-z]:\\)(?: Label:|$)")
 _NET_SNMP_RANDOM = bytes.fromhex("80001f8880")
 
 
@@ -148,7 +149,7 @@ def device_observation(
         "snmp_engine_id": _unique_engine_id(system.engine_id),
         "macs": list(dict.fromkeys(row.mac for row in inventory.interfaces if row.mac)),
         "hostname": system.name if system.name and _HOSTNAME.match(system.name) else None,
-        "ips": [ip for ip in dict.fromkeys(own_ips) if not ipaddress.ip_address(ip).is_loopback],
+        "ips": [ip for ip in dict.fromkeys(own_ips) if _host_address(ip)],
     }
     uptime = host.uptime_seconds if host and host.uptime_seconds else system.uptime_seconds
     attributes: dict[str, Any] = {
@@ -179,7 +180,7 @@ def device_observation(
         )
         data["filesystems"] = [
             {
-                "mountpoint": row.descr[:255],
+                "mountpoint": _mountpoint(row.descr),
                 "size_bytes": row.size_bytes,
                 "used_bytes": row.used_bytes,
             }
@@ -247,6 +248,17 @@ def _interface(row: InterfaceRow) -> dict[str, Any]:
         "description": row.alias[:255] if row.alias else None,
     }
     return {k: v for k, v in data.items() if v is not None}
+
+
+def _host_address(ip: str) -> bool:
+    address = ipaddress.ip_address(ip)
+    return not (address.is_loopback or address.is_unspecified or address.is_link_local)
+
+
+def _mountpoint(descr: str) -> str:
+    """Windows describes a drive as ``C:\\ Label:Data  Serial Number 1848504c``: keep ``C:\\``."""
+    match = _WINDOWS_DRIVE.match(descr)
+    return match.group(1) if match else descr[:255]
 
 
 def _unique_engine_id(engine_id: str | None) -> str | None:
