@@ -41,22 +41,52 @@ Layers, as folders of one package:
 - orchestration of one run (``inventory``) and the credential memory (``memory``).
 """
 
-from muster.collector.snmp.credentials import (
-    AuthProtocol,
-    CommunityV2c,
-    PrivProtocol,
-    SnmpCredential,
-    SnmpSettings,
-    UsmUser,
-)
-from muster.collector.snmp.errors import (
-    SnmpAuthError,
-    SnmpError,
-    SnmpResponseError,
-    SnmpTimeoutError,
-)
-from muster.collector.snmp.inventory import SnmpDeviceResult, snmp_inventory
-from muster.collector.snmp.memory import CredentialMemory
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from muster.collector.snmp.credentials import (
+        AuthProtocol,
+        CommunityV2c,
+        PrivProtocol,
+        SnmpCredential,
+        SnmpSettings,
+        UsmUser,
+    )
+    from muster.collector.snmp.errors import (
+        SnmpAuthError,
+        SnmpError,
+        SnmpResponseError,
+        SnmpTimeoutError,
+    )
+    from muster.collector.snmp.inventory import SnmpDeviceResult, snmp_inventory
+    from muster.collector.snmp.memory import CredentialMemory
+
+# Exports load on first use: ``classify`` imports this package's vendor knowledge,
+# and the inventory imports ``classify``; eager imports here would make a cycle.
+_HOMES = {
+    "AuthProtocol": "credentials",
+    "CommunityV2c": "credentials",
+    "PrivProtocol": "credentials",
+    "SnmpCredential": "credentials",
+    "SnmpSettings": "credentials",
+    "UsmUser": "credentials",
+    "SnmpAuthError": "errors",
+    "SnmpError": "errors",
+    "SnmpResponseError": "errors",
+    "SnmpTimeoutError": "errors",
+    "SnmpDeviceResult": "inventory",
+    "snmp_inventory": "inventory",
+    "CredentialMemory": "memory",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "AuthProtocol",

@@ -56,6 +56,9 @@ _HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$")
 # IPv6 and text formats are often left at defaults shared by many devices.
 _UNIQUE_ENGINE_FORMATS = frozenset({3, 5})
 _WINDOWS_DRIVE = re.compile(r"^([A-Za-z]:\\)(?: Label:|$)")
+_DEBIAN_PACKAGE = re.compile(
+    r"^(?P<name>[a-z0-9][a-z0-9+.-]+)_(?P<version>[^_\s]+)_(?P<arch>[a-z0-9-]+)$"
+)
 _NET_SNMP_RANDOM = bytes.fromhex("80001f8880")
 
 
@@ -175,9 +178,7 @@ def device_observation(
     data["evidence"] = [e.model_dump() for e in cls.evidence]
     data["interfaces"] = [_interface(row) for row in inventory.interfaces]
     if host is not None:
-        data["software"] = (
-            [{"name": name[:255]} for name in host.software] if host.software else None
-        )
+        data["software"] = [_software(name) for name in host.software] or None
         data["filesystems"] = [
             {
                 "mountpoint": _mountpoint(row.descr),
@@ -248,6 +249,14 @@ def _interface(row: InterfaceRow) -> dict[str, Any]:
         "description": row.alias[:255] if row.alias else None,
     }
     return {k: v for k, v in data.items() if v is not None}
+
+
+def _software(installed: str) -> dict[str, str]:
+    """Split net-snmp's Debian package names (``bash_5.2.15-2+b2_amd64``); keep others whole."""
+    match = _DEBIAN_PACKAGE.match(installed)
+    if match is None:
+        return {"name": installed[:255]}
+    return {k: v[:255] for k, v in match.groupdict().items()}
 
 
 def _host_address(ip: str) -> bool:
