@@ -19,7 +19,15 @@ from pydantic import SecretStr
 from muster.collector.snmp.credentials import CommunityV2c, SnmpSettings
 from muster.collector.snmp.transport import SnmpClient
 
-SNMPSIM = Path(sys.executable).parent / "snmpsim-command-responder"
+# snmpsim answers from recorded data by OID and never needs MIB names; without this
+# its pysnmp builds a MIB compiler on the first request (pysmi is installed), seconds
+# of start-up per simulator.
+SNMPSIM = [
+    sys.executable,
+    "-c",
+    "import sys, pysnmp.smi.rfc1902 as r; r.add_mib_compiler = lambda *a, **k: None; "
+    "from snmpsim.commands.responder import main; sys.argv[0] = 'snmpsim'; sys.exit(main())",
+]
 
 
 @dataclass
@@ -42,26 +50,37 @@ class Agent:
                 self.process.wait(timeout=5)
 
 
-def free_udp_port(address: str) -> int:
-    """Return a UDP port nothing listens on at a loopback address."""
+def free_udp_port(*addresses: str) -> int:
+    """Return a UDP port nothing listens on at any of the loopback addresses given."""
+    for _attempt in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind((addresses[0], 0))
+            port: int = probe.getsockname()[1]
+        if all(_is_free(address, port) for address in addresses[1:]):
+            return port
+    raise RuntimeError(f"no UDP port free on all of {addresses!r}")
+
+
+def _is_free(address: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind((address, 0))
-        port: int = probe.getsockname()[1]
-        return port
+        try:
+            probe.bind((address, port))
+        except OSError:
+            return False
+        return True
 
 
-def start_snmpsim(address: str, walks: dict[str, Path], workdir: Path) -> Agent:
+def start_snmpsim(address: str, port: int, walks: dict[str, Path], workdir: Path) -> Agent:
     """Start snmpsim at ``address`` answering each community with a copy of its walk."""
     data = workdir / "data"
     data.mkdir(parents=True)
     for community, walk in walks.items():
         # Copies, not links: snmpsim indexes its data files in place.
         shutil.copyfile(walk, data / f"{community}.snmprec")
-    port = free_udp_port(address)
     log = workdir / "snmpsim.log"
     process = subprocess.Popen(
         [
-            str(SNMPSIM),
+            *SNMPSIM,
             f"--data-dir={data}",
             f"--cache-dir={workdir / 'cache'}",
             f"--agent-udpv4-endpoint={address}:{port}",
@@ -73,9 +92,8 @@ def start_snmpsim(address: str, walks: dict[str, Path], workdir: Path) -> Agent:
     return Agent(address, port, process, log)
 
 
-def start_snmpd(address: str, workdir: Path, config: str) -> Agent:
+def start_snmpd(address: str, port: int, workdir: Path, config: str) -> Agent:
     """Start net-snmp's snmpd at ``address`` with a configuration of the test's own."""
-    port = free_udp_port(address)
     conf = workdir / "snmpd.conf"
     conf.write_text(f"agentAddress udp:{address}:{port}\n{config}")
     log = workdir / "snmpd.log"

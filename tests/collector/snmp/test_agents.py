@@ -23,7 +23,13 @@ from muster.collector.snmp import (
     UsmUser,
     snmp_inventory,
 )
-from tests.collector.snmp.agents import Agent, start_snmpd, start_snmpsim, wait_until_answering
+from tests.collector.snmp.agents import (
+    Agent,
+    free_udp_port,
+    start_snmpd,
+    start_snmpsim,
+    wait_until_answering,
+)
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "snmp"
 SWITCH, PRINTER, HOST, SILENT = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.9"
@@ -41,30 +47,15 @@ V3_USER = UsmUser(
 
 
 @pytest.fixture(scope="module")
-def switch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    """The ProCurve 6120XG walk, answering to two communities."""
-    walk = FIXTURES / "hpe-procurve-6120xg" / "walk.snmprec"
-    agent = start_snmpsim(
-        SWITCH, {"school-ro": walk, "spare-ro": walk}, tmp_path_factory.mktemp("switch")
-    )
-    wait_until_answering(agent, "school-ro")
-    yield agent
-    agent.stop()
+def agents(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Agent]]:
+    """A switch and a printer (snmpsim) and this machine (snmpd), on one port of three addresses.
 
-
-@pytest.fixture(scope="module")
-def printer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    """The printer walk."""
-    walk = FIXTURES / "hp-laserjet-printer" / "walk.snmprec"
-    agent = start_snmpsim(PRINTER, {"school-ro": walk}, tmp_path_factory.mktemp("printer"))
-    wait_until_answering(agent, "school-ro")
-    yield agent
-    agent.stop()
-
-
-@pytest.fixture(scope="module")
-def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    """net-snmp's snmpd for this machine, with an SNMPv3 authPriv user and a community."""
+    The switch replays the ProCurve 6120XG walk to two communities; snmpd has
+    an SNMPv3 authPriv user and a community.
+    """
+    port = free_udp_port(SWITCH, PRINTER, HOST)
+    switch_walk = FIXTURES / "hpe-procurve-6120xg" / "walk.snmprec"
+    printer_walk = FIXTURES / "hp-laserjet-printer" / "walk.snmprec"
     config = (
         "rocommunity campus-ro 127.0.0.0/8\n"
         'createUser inventory SHA "authpass-123" AES "privpass-123"\n'
@@ -72,10 +63,50 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
         "sysName muster-test-host\n"
         "sysLocation test rack 4\n"
     )
-    agent = start_snmpd(HOST, tmp_path_factory.mktemp("host"), config)
-    wait_until_answering(agent, "campus-ro")
-    yield agent
-    agent.stop()
+    started = {
+        SWITCH: start_snmpsim(
+            SWITCH,
+            port,
+            {"school-ro": switch_walk, "spare-ro": switch_walk},
+            tmp_path_factory.mktemp("switch"),
+        ),
+        PRINTER: start_snmpsim(
+            PRINTER, port, {"school-ro": printer_walk}, tmp_path_factory.mktemp("printer")
+        ),
+        HOST: start_snmpd(HOST, port, tmp_path_factory.mktemp("host"), config),
+    }
+    try:
+        for address, agent in started.items():
+            wait_until_answering(agent, "campus-ro" if address == HOST else "school-ro")
+        yield started
+    finally:
+        for agent in started.values():
+            agent.stop()
+
+
+@pytest.fixture(scope="module")
+def switch(agents: dict[str, Agent]) -> Agent:
+    """The switch agent."""
+    return agents[SWITCH]
+
+
+@pytest.fixture(scope="module")
+def printer(agents: dict[str, Agent]) -> Agent:
+    """The printer agent."""
+    return agents[PRINTER]
+
+
+@pytest.fixture(scope="module")
+def host(agents: dict[str, Agent]) -> Agent:
+    """This machine's snmpd."""
+    return agents[HOST]
+
+
+@pytest.fixture(scope="module")
+def two_sweeps(agents: dict[str, Agent]) -> list[list[SnmpDeviceResult]]:
+    """Two sweeps of the three devices, each in one inventory run."""
+    port = agents[SWITCH].port
+    return [run([SWITCH, PRINTER, HOST], [SCHOOL, V3_USER], port) for _sweep in range(2)]
 
 
 def run(
@@ -210,13 +241,13 @@ def test_target_that_is_not_an_address_is_refused_before_sending() -> None:
 
 
 def test_two_sweeps_of_switch_printer_and_host_give_one_asset_per_device(
-    database: Database, switch: Agent, printer: Agent, host: Agent
+    database: Database, two_sweeps: list[list[SnmpDeviceResult]]
 ) -> None:
-    for _sweep in range(2):
-        results = [
-            *run([SWITCH], [SCHOOL], switch.port),
-            *run([PRINTER], [SCHOOL], printer.port),
-            *run([HOST], [V3_USER], host.port),
+    for results in two_sweeps:
+        assert sorted((r.address, r.credential, r.error) for r in results) == [
+            (SWITCH, "school-ro", None),
+            (PRINTER, "school-ro", None),
+            (HOST, "inventory-v3", None),
         ]
         observations = [o for result in results for o in result.observations]
         with database.session(writer=True) as session:
