@@ -36,6 +36,7 @@ SWITCH, PRINTER, HOST, SILENT = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.
 WRONG = CommunityV2c(name="old-ro", community=SecretStr("private"))
 SCHOOL = CommunityV2c(name="school-ro", community=SecretStr("school-ro"))
 SPARE = CommunityV2c(name="spare-ro", community=SecretStr("spare-ro"))
+CISCO = CommunityV2c(name="core-ro", community=SecretStr("core-ro"))
 V3_USER = UsmUser(
     name="inventory-v3",
     user="inventory",
@@ -50,8 +51,9 @@ V3_USER = UsmUser(
 def agents(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Agent]]:
     """A switch and a printer (snmpsim) and this machine (snmpd), on one port of three addresses.
 
-    The switch replays the ProCurve 6120XG walk to two communities; snmpd has
-    an SNMPv3 authPriv user and a community.
+    The switch replays the ProCurve 6120XG walk to two communities and the
+    Catalyst 3750 walk to a third; snmpd has an SNMPv3 authPriv user and a
+    community.
     """
     port = free_udp_port(SWITCH, PRINTER, HOST)
     switch_walk = FIXTURES / "hpe-procurve-6120xg" / "walk.snmprec"
@@ -67,7 +69,11 @@ def agents(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Agent
         SWITCH: start_snmpsim(
             SWITCH,
             port,
-            {"school-ro": switch_walk, "spare-ro": switch_walk},
+            {
+                "school-ro": switch_walk,
+                "spare-ro": switch_walk,
+                "core-ro": FIXTURES / "cisco-catalyst-3750" / "walk.snmprec",
+            },
             tmp_path_factory.mktemp("switch"),
         ),
         PRINTER: start_snmpsim(
@@ -144,7 +150,7 @@ def test_v2c_wrong_then_right_community_inventories_switch_without_waiting_out_t
     assert result.tables == [
         "IF-MIB",
         "ENTITY-MIB",
-        "BRIDGE-MIB and Q-BRIDGE-MIB forwarding",
+        "Q-BRIDGE-MIB forwarding",
         "LLDP-MIB neighbours",
     ]
 
@@ -166,6 +172,27 @@ def test_switch_forwarding_table_locates_each_host_mac_to_its_port(switch: Agent
         "1: 22 MACs learned, more than 12",
         "17: LLDP neighbour NWPU-CA-5548-01(SSI183706KP) is a switch or router",
     ]
+
+
+def test_switch_without_q_bridge_is_located_from_bridge_mib_and_its_arp_cache(
+    switch: Agent,
+) -> None:
+    [result] = run([SWITCH], [CISCO], switch.port)
+
+    assert result.tables == [
+        "IF-MIB",
+        "ENTITY-MIB",
+        "Q-BRIDGE-MIB forwarding",
+        "IP-MIB ipNetToMedia",
+        "BRIDGE-MIB forwarding",
+    ]
+    device, *hosts = result.observations
+    assert device.identifiers.serial == "CAT0952N20R"
+    located = [
+        (o.identifiers.macs, o.attributes.switch_port) for o in hosts if o.attributes.switch
+    ]
+    assert located == [(["68:99:cd:a5:9f:88"], "Fa3/0/48")]
+    assert len([o for o in hosts if o.identifiers.ips]) == 7
 
 
 def test_remembered_community_is_used_first(switch: Agent) -> None:

@@ -158,7 +158,10 @@ async def _inventory_device(
             chosen = tables_to_walk(probe, settings)
             tables = [table.name for table in chosen]
             walks = await asyncio.gather(*(session.walk(table.columns) for table in chosen))
-        walk = probe.merged(varbind for found in walks for varbind in found)
+            walk = probe.merged(varbind for found in walks for varbind in found)
+            if mibs.FORWARDING in chosen and not walk.has_subtree(mibs.DOT1Q_TP_FDB_PORT):
+                tables.append(mibs.BRIDGE_FORWARDING.name)
+                walk = walk.merged(await session.walk(mibs.BRIDGE_FORWARDING.columns))
         inventory = read_inventory(walk, uplink_threshold=settings.uplink_threshold)
         context = ObservationContext(datetime.now(UTC), site, sweep_id, collector)
         observations = [

@@ -169,16 +169,12 @@ PRINTER = Table(
     (PRT_GENERAL_PRINTER_NAME, PRT_GENERAL_SERIAL_NUMBER, PRT_MARKER_LIFE_COUNT),
 )
 ARP_CACHE = Table("IP-MIB ipNetToMedia", (IP_NET_TO_MEDIA_PHYS_ADDRESS, IP_NET_TO_MEDIA_TYPE))
+# Q-BRIDGE's table holds every VLAN's entries; BRIDGE-MIB's is walked only when a
+# switch has no Q-BRIDGE table, since where both exist they repeat each other.
 FORWARDING = Table(
-    "BRIDGE-MIB and Q-BRIDGE-MIB forwarding",
-    (
-        DOT1D_BASE_PORT_IF_INDEX,
-        DOT1D_TP_FDB_PORT,
-        DOT1D_TP_FDB_STATUS,
-        DOT1Q_TP_FDB_PORT,
-        DOT1Q_TP_FDB_STATUS,
-    ),
+    "Q-BRIDGE-MIB forwarding", (DOT1D_BASE_PORT_IF_INDEX, DOT1Q_TP_FDB_PORT, DOT1Q_TP_FDB_STATUS)
 )
+BRIDGE_FORWARDING = Table("BRIDGE-MIB forwarding", (DOT1D_TP_FDB_PORT, DOT1D_TP_FDB_STATUS))
 LLDP = Table(
     "LLDP-MIB neighbours",
     (
