@@ -157,8 +157,11 @@ async def _inventory_device(
             memory.remember(address, credential)
             chosen = tables_to_walk(probe, settings)
             tables = [table.name for table in chosen]
-            walks = await asyncio.gather(*(session.walk(table.columns) for table in chosen))
-            walk = probe.merged(varbind for found in walks for varbind in found)
+            # One table after the other: an agent answers one request at a time, and a
+            # switch's CPU is not the collector's to flood.
+            walk = probe
+            for table in chosen:
+                walk = walk.merged(await session.walk(table.columns))
             if mibs.FORWARDING in chosen and not walk.has_subtree(mibs.DOT1Q_TP_FDB_PORT):
                 tables.append(mibs.BRIDGE_FORWARDING.name)
                 walk = walk.merged(await session.walk(mibs.BRIDGE_FORWARDING.columns))
