@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 from pydantic import SecretStr
+from tests.collector.snmp.agents import SNMPSIM, Agent, free_udp_port, wait_until_answering
 
 from muster.collector.snmp import CommunityV2c, SnmpSettings, snmp_inventory
-from tests.collector.snmp.agents import SNMPSIM, Agent, free_udp_port, wait_until_answering
 
 FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures" / "snmp"
 KINDS = ("hpe-procurve-6120xg", "hp-laserjet-printer", "linux-host", "eaton-ups")

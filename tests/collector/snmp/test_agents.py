@@ -73,6 +73,10 @@ def agents(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Agent
                 "school-ro": switch_walk,
                 "spare-ro": switch_walk,
                 "core-ro": FIXTURES / "cisco-catalyst-3750" / "walk.snmprec",
+                **{
+                    f"core-ro@{vlan}": FIXTURES / "cisco-catalyst-3750" / f"vlan-{vlan}.snmprec"
+                    for vlan in (4, 60, 63, 65, 80)
+                },
             },
             tmp_path_factory.mktemp("switch"),
         ),
@@ -174,9 +178,7 @@ def test_switch_forwarding_table_locates_each_host_mac_to_its_port(switch: Agent
     ]
 
 
-def test_switch_without_q_bridge_is_located_from_bridge_mib_and_its_arp_cache(
-    switch: Agent,
-) -> None:
+def test_cisco_switch_is_located_vlan_by_vlan_and_its_arp_cache_read(switch: Agent) -> None:
     [result] = run([SWITCH], [CISCO], switch.port)
 
     assert result.tables == [
@@ -185,13 +187,20 @@ def test_switch_without_q_bridge_is_located_from_bridge_mib_and_its_arp_cache(
         "Q-BRIDGE-MIB forwarding",
         "IP-MIB ipNetToMedia",
         "BRIDGE-MIB forwarding",
+        "CISCO-VTP-MIB VLANs",
+        "BRIDGE-MIB forwarding per VLAN",
     ]
     device, *hosts = result.observations
     assert device.identifiers.serial == "CAT0952N20R"
     located = [
         (o.identifiers.macs, o.attributes.switch_port) for o in hosts if o.attributes.switch
     ]
-    assert located == [(["68:99:cd:a5:9f:88"], "Fa3/0/48")]
+    assert located == [
+        (["00:1b:21:3a:4b:01"], "Fa3/0/2"),
+        (["00:1b:21:3a:4b:02"], "Fa3/0/3"),
+        (["3c:52:82:1a:2b:3c"], "Fa3/0/44"),
+        (["68:99:cd:a5:9f:88"], "Fa3/0/48"),
+    ]
     assert len([o for o in hosts if o.identifiers.ips]) == 7
 
 

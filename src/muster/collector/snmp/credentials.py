@@ -120,3 +120,6 @@ class SnmpSettings(BaseModel):
         12, ge=1, description="A switch port with more learned MACs than this is an uplink."
     )
     software: bool = Field(True, description="Walk hrSWInstalled (can be long on servers).")
+    max_vlans: int = Field(
+        64, ge=0, le=4094, description="Cisco VLANs whose forwarding tables are walked, at most."
+    )

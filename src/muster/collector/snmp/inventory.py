@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from muster.cmdb.errors import ConfigurationError
 from muster.cmdb.observation import Observation
@@ -27,6 +27,7 @@ from muster.collector.snmp.errors import (
     SnmpTimeoutError,
 )
 from muster.collector.snmp.memory import CredentialMemory
+from muster.collector.snmp.neighbours import as_vlan_rows, cisco_vlans
 from muster.collector.snmp.report import (
     ObservationContext,
     device_observation,
@@ -165,6 +166,8 @@ async def _inventory_device(
             if mibs.FORWARDING in chosen and not walk.has_subtree(mibs.DOT1Q_TP_FDB_PORT):
                 tables.append(mibs.BRIDGE_FORWARDING.name)
                 walk = walk.merged(await session.walk(mibs.BRIDGE_FORWARDING.columns))
+                if (probe.object_id(mibs.SYS_OBJECT_ID) or ())[: len(mibs.CISCO)] == mibs.CISCO:
+                    walk = await walk_cisco_vlans(client, session, walk, settings, tables)
         inventory = read_inventory(walk, uplink_threshold=settings.uplink_threshold)
         context = ObservationContext(datetime.now(UTC), site, sweep_id, collector)
         observations = [
@@ -195,6 +198,52 @@ async def _inventory_device(
         uplinks=[f"{u.port}: {u.reason}" for u in inventory.uplinks],
         seconds=round(seconds, 3),
     )
+
+
+async def walk_cisco_vlans(
+    client: SnmpClient,
+    session: SnmpSession,
+    walk: Walk,
+    settings: SnmpSettings,
+    tables: list[str],
+) -> Walk:
+    """Walk each VLAN's forwarding table of a Cisco switch, which answers one VLAN at a time.
+
+    A VLAN is asked for with community ``COMMUNITY@VLAN`` (v2c) or context
+    ``vlan-VLAN`` (v3). The first VLAN that does not answer ends the round:
+    the switch then does not index its tables by VLAN, and each further try
+    would cost a timeout.
+    """
+    walk = walk.merged(await session.walk(mibs.CISCO_VLANS.columns))
+    tables.append(mibs.CISCO_VLANS.name)
+    vlans = cisco_vlans(walk)[: settings.max_vlans]
+    if vlans:
+        tables.append(mibs.VLAN_FORWARDING.name)
+    for vlan in vlans:
+        credential, context = _in_vlan(session.credential, vlan)
+        vlan_session = await client.session(
+            session.address,
+            credential,
+            timeout=settings.timeout,
+            retries=settings.probe_retries,
+            context=context,
+        )
+        try:
+            found = await vlan_session.walk(mibs.VLAN_FORWARDING.columns)
+        except SnmpError as exc:
+            logger.info(
+                "%s: VLAN %d forwarding table not read, VLANs left: %s", session.address, vlan, exc
+            )
+            break
+        walk = walk.merged(as_vlan_rows(vlan, found))
+    return walk
+
+
+def _in_vlan(credential: CommunityV2c | UsmUser, vlan: int) -> tuple[CommunityV2c | UsmUser, str]:
+    if isinstance(credential, CommunityV2c):
+        secret = SecretStr(f"{credential.community.get_secret_value()}@{vlan}")
+        return CommunityV2c(name=credential.name, community=secret), ""
+    return credential, f"vlan-{vlan}"
 
 
 def _failed(

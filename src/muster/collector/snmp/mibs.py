@@ -106,6 +106,12 @@ DOT1D_TP_FDB_STATUS: Oid = (1, 3, 6, 1, 2, 1, 17, 4, 3, 1, 3)
 DOT1Q_TP_FDB_PORT: Oid = (1, 3, 6, 1, 2, 1, 17, 7, 1, 2, 2, 1, 2)
 DOT1Q_TP_FDB_STATUS: Oid = (1, 3, 6, 1, 2, 1, 17, 7, 1, 2, 2, 1, 3)
 
+# Cisco's VLANs: CISCO-VTP-MIB vtpVlanState (index domain.vlan) and
+# CISCO-VLAN-MEMBERSHIP-MIB vmVlan (index ifIndex: the access VLAN of a port)
+CISCO: Oid = (1, 3, 6, 1, 4, 1, 9)
+VTP_VLAN_STATE: Oid = (1, 3, 6, 1, 4, 1, 9, 9, 46, 1, 3, 1, 1, 2)
+VM_VLAN: Oid = (1, 3, 6, 1, 4, 1, 9, 9, 68, 1, 2, 2, 1, 2)
+
 # LLDP-MIB remote systems: index is timeMark.localPortNum.remIndex
 LLDP_REM_CHASSIS_ID: Oid = (1, 0, 8802, 1, 1, 2, 1, 4, 1, 1, 5)
 LLDP_REM_PORT_ID: Oid = (1, 0, 8802, 1, 1, 2, 1, 4, 1, 1, 7)
@@ -175,6 +181,12 @@ FORWARDING = Table(
     "Q-BRIDGE-MIB forwarding", (DOT1D_BASE_PORT_IF_INDEX, DOT1Q_TP_FDB_PORT, DOT1Q_TP_FDB_STATUS)
 )
 BRIDGE_FORWARDING = Table("BRIDGE-MIB forwarding", (DOT1D_TP_FDB_PORT, DOT1D_TP_FDB_STATUS))
+# Cisco IOS answers BRIDGE-MIB for one VLAN at a time: community@vlan, or v3 context vlan-N.
+CISCO_VLANS = Table("CISCO-VTP-MIB VLANs", (VTP_VLAN_STATE, VM_VLAN))
+VLAN_FORWARDING = Table(
+    "BRIDGE-MIB forwarding per VLAN",
+    (DOT1D_BASE_PORT_IF_INDEX, DOT1D_TP_FDB_PORT, DOT1D_TP_FDB_STATUS),
+)
 LLDP = Table(
     "LLDP-MIB neighbours",
     (

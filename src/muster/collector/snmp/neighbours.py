@@ -103,6 +103,40 @@ def parse_arp_cache(walk: Walk) -> list[ArpEntry]:
     return entries
 
 
+def cisco_vlans(walk: Walk) -> list[int]:
+    """Return the VLANs whose forwarding tables a Cisco switch keeps apart, VLAN 1 left out.
+
+    The access VLANs of ports (vmVlan) are the ones hosts sit in; without
+    them, every operational VLAN (vtpVlanState) but the reserved 1002-1005.
+    """
+    access = {v for v in walk.column(mibs.VM_VLAN).values() if isinstance(v, int)}
+    operational = {
+        index[-1] for index, state in walk.column(mibs.VTP_VLAN_STATE).items() if state == 1
+    }
+    vlans = access or operational
+    return sorted(v for v in vlans if 1 < v < 4095 and not 1002 <= v <= 1005)
+
+
+def as_vlan_rows(vlan: int, varbinds: list[tuple[Oid, Value]]) -> list[tuple[Oid, Value]]:
+    """Re-key one VLAN's BRIDGE-MIB forwarding rows as Q-BRIDGE rows of that VLAN.
+
+    The same MAC may be learned in several VLANs; keyed by VLAN, as Q-BRIDGE
+    keys them, the rows of all VLANs fit in one walk without overwriting
+    each other.
+    """
+    renamed = {mibs.DOT1D_TP_FDB_PORT: mibs.DOT1Q_TP_FDB_PORT}
+    renamed[mibs.DOT1D_TP_FDB_STATUS] = mibs.DOT1Q_TP_FDB_STATUS
+    rows: list[tuple[Oid, Value]] = []
+    for oid, value in varbinds:
+        for column, q_column in renamed.items():
+            if oid[: len(column)] == column:
+                rows.append(((*q_column, vlan, *oid[len(column) :]), value))
+                break
+        else:
+            rows.append((oid, value))
+    return rows
+
+
 def parse_base_ports(walk: Walk) -> dict[int, int]:
     """Map bridge port numbers to ifIndex (dot1dBasePortIfIndex)."""
     return {

@@ -135,12 +135,13 @@ class SnmpClient:
         *,
         timeout: float,
         retries: int,
+        context: str = "",
     ) -> "SnmpSession":
-        """Open a session to one device; sends nothing until asked."""
+        """Open a session to one device (in an SNMPv3 context); sends nothing until asked."""
         target = await UdpTransportTarget.create(
             (address, self.settings.port), timeout=timeout, retries=retries
         )
-        return SnmpSession(self, address, credential, target)
+        return SnmpSession(self, address, credential, target, context.encode())
 
     def close(self) -> None:
         """Close the engine's socket."""
@@ -156,11 +157,13 @@ class SnmpSession:
         address: str,
         credential: CommunityV2c | UsmUser,
         target: UdpTransportTarget,
+        context: bytes = b"",
     ) -> None:
         self.client = client
         self.address = address
         self.credential = credential
         self._target = target
+        self._context = context
         self._auth = auth_data(credential)
 
     async def get(self, oids: Sequence[Oid]) -> list[tuple[Oid, Value]]:
@@ -236,7 +239,7 @@ class SnmpSession:
     ) -> tuple[Any, Any, Any, list[tuple[Any, Any]]]:
         """Send one request and wait for its answer (pysnmp retries and times out)."""
         engine = self.client.engine
-        target_name, _params = LCD.configure(engine, self._auth, self._target, b"")
+        target_name, _params = LCD.configure(engine, self._auth, self._target, self._context)
         answer: asyncio.Future[tuple[Any, Any, Any, list[tuple[Any, Any]]]]
         answer = asyncio.get_running_loop().create_future()
 
@@ -247,10 +250,10 @@ class SnmpSession:
                 answer.set_result((error, status, index, list(found or ())))
 
         if repetitions is None:
-            generator.send_varbinds(engine, target_name, None, b"", varbinds, received)
+            generator.send_varbinds(engine, target_name, None, self._context, varbinds, received)
         else:
             generator.send_varbinds(
-                engine, target_name, None, b"", 0, repetitions, varbinds, received
+                engine, target_name, None, self._context, 0, repetitions, varbinds, received
             )
         return await answer
 
