@@ -103,7 +103,7 @@ async def snmp_inventory(
     async def worker() -> None:
         for address in pending:
             result = await _inventory_device(
-                client, address, credentials, memory, settings, site, sweep_id, collector
+                client, address, credentials, memory, (site, sweep_id, collector)
             )
             await results.put(result)
 
@@ -141,11 +141,9 @@ async def _inventory_device(
     address: str,
     credentials: Sequence[CommunityV2c | UsmUser],
     memory: CredentialMemory,
-    settings: SnmpSettings,
-    site: str | None,
-    sweep_id: int | None,
-    collector: str | None,
+    context: tuple[str | None, int | None, str | None],
 ) -> SnmpDeviceResult:
+    settings = client.settings
     started = time.monotonic()
     credential: str | None = None
     tables: list[str] = []
@@ -156,23 +154,12 @@ async def _inventory_device(
             )
             credential = session.credential.name
             memory.remember(address, credential)
-            chosen = tables_to_walk(probe, settings)
-            tables = [table.name for table in chosen]
-            # One table after the other: an agent answers one request at a time, and a
-            # switch's CPU is not the collector's to flood.
-            walk = probe
-            for table in chosen:
-                walk = walk.merged(await session.walk(table.columns))
-            if mibs.FORWARDING in chosen and not walk.has_subtree(mibs.DOT1Q_TP_FDB_PORT):
-                tables.append(mibs.BRIDGE_FORWARDING.name)
-                walk = walk.merged(await session.walk(mibs.BRIDGE_FORWARDING.columns))
-                if (probe.object_id(mibs.SYS_OBJECT_ID) or ())[: len(mibs.CISCO)] == mibs.CISCO:
-                    walk = await walk_cisco_vlans(client, session, walk, settings, tables)
+            walk = await walk_tables(client, session, probe, tables)
         inventory = read_inventory(walk, uplink_threshold=settings.uplink_threshold)
-        context = ObservationContext(datetime.now(UTC), site, sweep_id, collector)
+        made = ObservationContext(datetime.now(UTC), *context)
         observations = [
-            device_observation(inventory, address, context),
-            *host_observations(inventory, address, context),
+            device_observation(inventory, address, made),
+            *host_observations(inventory, address, made),
         ]
     except SnmpError as exc:
         return _failed(address, credential, tables, str(exc), started)
@@ -184,11 +171,7 @@ async def _inventory_device(
         return _failed(address, credential, tables, f"{address}: internal error: {exc!r}", started)
     seconds = time.monotonic() - started
     logger.info(
-        "%s: SNMP inventory with %s: %d observations in %.2f s",
-        address,
-        credential,
-        len(observations),
-        seconds,
+        "%s: %d observations with %s in %.2f s", address, len(observations), credential, seconds
     )
     return SnmpDeviceResult(
         address=address,
@@ -198,6 +181,25 @@ async def _inventory_device(
         uplinks=[f"{u.port}: {u.reason}" for u in inventory.uplinks],
         seconds=round(seconds, 3),
     )
+
+
+async def walk_tables(
+    client: SnmpClient, session: SnmpSession, probe: Walk, tables: list[str]
+) -> Walk:
+    """Walk the tables the probe says the device has, naming each in ``tables`` as it goes."""
+    chosen = tables_to_walk(probe, client.settings)
+    # One table after the other: an agent answers one request at a time, and a
+    # switch's CPU is not the collector's to flood.
+    walk = probe
+    for table in chosen:
+        tables.append(table.name)
+        walk = walk.merged(await session.walk(table.columns))
+    if mibs.FORWARDING in chosen and not walk.has_subtree(mibs.DOT1Q_TP_FDB_PORT):
+        tables.append(mibs.BRIDGE_FORWARDING.name)
+        walk = walk.merged(await session.walk(mibs.BRIDGE_FORWARDING.columns))
+        if (probe.object_id(mibs.SYS_OBJECT_ID) or ())[: len(mibs.CISCO)] == mibs.CISCO:
+            walk = await walk_cisco_vlans(client, session, walk, client.settings, tables)
+    return walk
 
 
 async def walk_cisco_vlans(

@@ -143,17 +143,7 @@ def device_observation(
     """Return the Observation of the device itself."""
     system, host, cls = inventory.system, inventory.host, inventory.classification
     chassis = main_chassis(inventory.entities)
-    serial = (chassis.serial if chassis else None) or (
-        inventory.printer.serial if inventory.printer else None
-    )
-    own_ips = [address, *(ip for row in inventory.interfaces for ip in row.ips)]
-    identifiers: dict[str, Any] = {
-        "serial": serial,
-        "snmp_engine_id": _unique_engine_id(system.engine_id),
-        "macs": list(dict.fromkeys(row.mac for row in inventory.interfaces if row.mac)),
-        "hostname": system.name if system.name and _HOSTNAME.match(system.name) else None,
-        "ips": [ip for ip in dict.fromkeys(own_ips) if _host_address(ip)],
-    }
+    identifiers = _device_identifiers(inventory, address)
     uptime = host.uptime_seconds if host and host.uptime_seconds else system.uptime_seconds
     attributes: dict[str, Any] = {
         "kind": cls.kind.value if cls.kind else None,
@@ -189,6 +179,22 @@ def device_observation(
             if row.kind in ("fixed_disk", "network_disk")
         ]
     return parse_observation({k: v for k, v in data.items() if v is not None}, where=address)
+
+
+def _device_identifiers(inventory: DeviceInventory, address: str) -> dict[str, Any]:
+    chassis = main_chassis(inventory.entities)
+    serial = (chassis.serial if chassis else None) or (
+        inventory.printer.serial if inventory.printer else None
+    )
+    own_ips = [address, *(ip for row in inventory.interfaces for ip in row.ips)]
+    name = inventory.system.name
+    return {
+        "serial": serial,
+        "snmp_engine_id": _unique_engine_id(inventory.system.engine_id),
+        "macs": list(dict.fromkeys(row.mac for row in inventory.interfaces if row.mac)),
+        "hostname": name if name and _HOSTNAME.match(name) else None,
+        "ips": [ip for ip in dict.fromkeys(own_ips) if _host_address(ip)],
+    }
 
 
 def host_observations(
