@@ -176,8 +176,12 @@ def test_split_hostname_lowers_and_keeps_domain_apart(
         ("localhost", "placeholder host name"),
         ("(none)", "placeholder host name"),
         ("10.1.0.5", "an address, not a name"),
+        (
+            "procurve switch 2810-24g",
+            "not a host name (only letters, digits, '-' and '_' may name a host)",
+        ),
     ],
-    ids=["name", "localhost", "none", "address"],
+    ids=["name", "localhost", "none", "address", "sysname-with-spaces"],
 )
 def test_hostname_identity_problem(host: str, problem: str | None) -> None:
     assert hostname_identity_problem(host) == problem

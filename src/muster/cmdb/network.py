@@ -31,6 +31,7 @@ VIRTUAL_PREFIXES: tuple[tuple[str, str], ...] = (
     ("00:07:b4:00:", "GLBP virtual router MAC"),
 )
 
+_HOST_LABEL = re.compile(r"^[a-z0-9_][a-z0-9_-]{0,62}$")
 _ADDRESS_CHARS = re.compile(r"^[0-9a-fA-F.:]+$")
 
 _PLACEHOLDER_HOSTNAMES = frozenset(
@@ -110,6 +111,9 @@ def hostname_identity_problem(hostname: str) -> str | None:
         return "placeholder host name"
     if _looks_like_ip(hostname):
         return "an address, not a name"
+    if not _HOST_LABEL.match(hostname):
+        # e.g. a default sysName such as "ProCurve Switch 2810-24G", shared by many devices
+        return "not a host name (only letters, digits, '-' and '_' may name a host)"
     return None
 
 
