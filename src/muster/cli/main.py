@@ -9,6 +9,9 @@ import typer
 
 from muster import __version__
 from muster.cli import assets, database, ingest, serve, sites, tokens
+from muster.cli import reports as report_cli
+from muster.cli import requirements as requirement_cli
+from muster.cli import tickets as ticket_cli
 from muster.cli.agent import agent_app
 from muster.cli.common import AppState, MusterGroup, setup_logging
 
@@ -66,6 +69,10 @@ app.add_typer(sites.site_app, name="site")
 app.add_typer(agent_app, name="agent")
 app.add_typer(tokens.token_app, name="token")
 app.command("serve")(serve.serve_command)
+app.add_typer(requirement_cli.requirement_app, name="requirement")
+app.add_typer(report_cli.report_app, name="report")
+app.add_typer(ticket_cli.ticket_app, name="ticket")
+app.add_typer(ticket_cli.events_app, name="events")
 
 
 def main() -> None:

@@ -413,6 +413,12 @@ class Requirement(Base):
     os_family: Mapped[str | None] = mapped_column(String(64))
     max_age_years: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
+    # Tells lines of one kind apart at a site ("classrooms", "lab").
+    label: Mapped[str | None] = mapped_column(String(64))
+    # Set when a template made this line; re-applying the template replaces it.
+    template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requirement_template.id", ondelete="CASCADE"), index=True
+    )
 
 
 class TicketLink(Base):
@@ -434,6 +440,10 @@ class TicketLink(Base):
     kind: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # A gap line may also be named by its requirement, when a site has several of a kind.
+    requirement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requirement.id", ondelete="CASCADE"), index=True
+    )
 
 
 class ApiToken(Base):
@@ -472,3 +482,95 @@ class IdempotencyKey(Base):
     request_digest: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class RequirementTemplate(Base):
+    """A named set of requirement lines applied to many sites with per-site quantities.
+
+    Its name is unique. At a site, a line asks for ``base_count`` plus
+    ``per_unit_count`` times the site's quantity of the line's ``unit``
+    (an elementary school: one projector per classroom; 30 lab workstations
+    plus one per classroom).
+    """
+
+    __tablename__ = "requirement_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lines: Mapped[list["RequirementTemplateLine"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="RequirementTemplateLine.id"
+    )
+
+
+class RequirementTemplateLine(Base):
+    """One line of a template: a kind, how many (fixed and per unit), an optional spec."""
+
+    __tablename__ = "requirement_template_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("requirement_template.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str | None] = mapped_column(String(64))
+    base_count: Mapped[int] = mapped_column(Integer, default=0)
+    unit: Mapped[str | None] = mapped_column(String(32))
+    per_unit_count: Mapped[int] = mapped_column(Integer, default=0)
+    min_memory_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    min_cpu_cores: Mapped[int | None] = mapped_column(Integer)
+    os_family: Mapped[str | None] = mapped_column(String(64))
+    max_age_years: Mapped[int | None] = mapped_column(Integer)
+
+
+class SiteTemplate(Base):
+    """A template applied to a site, with the site's quantities (e.g. classrooms = 24).
+
+    One row per (site, template); the requirement lines it made carry the template's id.
+    """
+
+    __tablename__ = "site_template"
+
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("site.id", ondelete="CASCADE"), primary_key=True
+    )
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("requirement_template.id", ondelete="CASCADE"), primary_key=True
+    )
+    quantities: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GapState(Base):
+    """Whether a gap line (a requirement) was open when last checked, to tell when it changes."""
+
+    __tablename__ = "gap_state"
+
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("requirement.id", ondelete="CASCADE"), primary_key=True
+    )
+    open: Mapped[bool] = mapped_column(Boolean)
+    shortfall: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column()
+
+
+class OutboxEvent(Base):
+    """An event for the webhook, written in the transaction that caused it, sent later.
+
+    Delivery retries until ``delivered_at`` is set or ``attempts`` reaches the
+    limit; the payload is the JSON body sent, as documented in the README.
+    """
+
+    __tablename__ = "outbox_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    failed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_error: Mapped[str | None] = mapped_column(Text)

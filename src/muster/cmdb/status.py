@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.cmdb.errors import ConfigurationError
-from muster.cmdb.models import Asset, Change, utcnow
+from muster.cmdb.events import ASSET_MISSING, record_event
+from muster.cmdb.models import Asset, Change, TicketLink, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +45,18 @@ def parse_status(text: str) -> Status:
 
 
 def set_status(
-    session: Session, asset: Asset, status: Status, *, by: str = "staff", note: str | None = None
+    session: Session,
+    asset: Asset,
+    status: Status,
+    *,
+    by: str = "staff",
+    note: str | None = None,
+    at: datetime | None = None,
 ) -> bool:
-    """Set an asset's status by hand, recording it in history; False when already so."""
+    """Set an asset's status by hand, recording it in history; False when already so.
+
+    ``at`` is when it became so (a machine found damaged yesterday), now by default.
+    """
     if asset.status == status.value:
         return False
     now = utcnow()
@@ -57,7 +67,7 @@ def set_status(
             old_value=asset.status,
             new_value=status.value,
             source=by,
-            observed_at=now,
+            observed_at=at or now,
             recorded_at=now,
             note=note,
         )
@@ -70,13 +80,16 @@ def set_status(
 def mark_missing(
     session: Session, *, now: datetime | None = None, after: timedelta = DEFAULT_MISSING_AFTER
 ) -> list[int]:
-    """Mark active assets not seen for longer than ``after`` as missing; return their ids."""
+    """Mark active assets not seen for longer than ``after`` as missing; return their ids.
+
+    Each one also gets an ``asset.missing`` event in the webhook's outbox.
+    """
     now = now or utcnow()
     cutoff = now - after
     stale = session.scalars(
         select(Asset).where(Asset.status == Status.ACTIVE.value, Asset.last_seen < cutoff)
     )
-    marked = []
+    marked: list[Asset] = []
     for asset in stale:
         session.add(
             Change(
@@ -91,6 +104,35 @@ def mark_missing(
             )
         )
         asset.status = Status.MISSING.value
-        marked.append(asset.id)
+        marked.append(asset)
+    tickets = _tickets_of(session, [asset.id for asset in marked])
+    for asset in marked:
+        record_event(session, ASSET_MISSING, _missing_data(asset, tickets), at=now)
     logger.info("marked %d assets missing (not seen since %s)", len(marked), cutoff)
-    return marked
+    return [asset.id for asset in marked]
+
+
+def _tickets_of(session: Session, asset_ids: list[int]) -> dict[int, list[dict[str, object]]]:
+    tickets: dict[int, list[dict[str, object]]] = {}
+    if asset_ids:
+        for t in session.scalars(select(TicketLink).where(TicketLink.asset_id.in_(asset_ids))):
+            assert t.asset_id is not None
+            tickets.setdefault(t.asset_id, []).append(
+                {"system": t.system, "key": t.key, "url": t.url, "status": t.status}
+            )
+    return tickets
+
+
+def _missing_data(asset: Asset, tickets: dict[int, list[dict[str, object]]]) -> dict[str, object]:
+    """The webhook's data for an asset gone missing: who it is, where, its tickets."""
+    return {
+        "asset_id": asset.id,
+        "site": asset.site.code if asset.site else None,
+        "kind": asset.kind,
+        "hostname": asset.hostname,
+        "serial": asset.serial,
+        "vendor": asset.vendor,
+        "model": asset.model,
+        "last_seen": asset.last_seen.isoformat(),
+        "tickets": tickets.get(asset.id, []),
+    }
