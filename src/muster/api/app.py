@@ -13,9 +13,11 @@ from muster.api.middleware import BodyGuard
 from muster.api.routes import (
     assets,
     conflicts,
+    dashboard,
     health,
     inventory,
     observations,
+    reports,
     requirements,
     sites,
     sweeps,
@@ -28,7 +30,8 @@ API_PREFIX = "/api/v1"
 
 DESCRIPTION = """\
 The CMDB of Muster: sites, assets and their history, Observations in, conflicts
-to review, requirements and ticket links.
+to review, requirements and ticket links, and the gap report and outage view
+(`/api/v1/reports`) that the managers' dashboard at `/dashboard` shows.
 
 Every route but `/health` needs a token (`muster token create NAME --scope read`),
 sent as `Authorization: Bearer TOKEN`. Scopes: `read`, `ingest` (optionally
@@ -56,4 +59,6 @@ def create_app(database: Database, settings: ApiSettings | None = None) -> FastA
     for module in (sites, assets, observations, conflicts, requirements, tickets, sweeps):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(inventory.router, prefix=API_PREFIX)
+    app.include_router(reports.router, prefix=API_PREFIX)
+    app.include_router(dashboard.router)
     return app

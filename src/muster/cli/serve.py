@@ -20,7 +20,7 @@ def serve_command(
         "info", "--log-level", help="uvicorn's log level: warning, info or debug."
     ),
 ) -> None:
-    """Serve the REST API (/api/v1, docs at /api/v1/docs) over the CMDB.
+    """Serve the REST API (/api/v1, docs at /api/v1/docs) and the dashboard (/dashboard).
 
     Every route but /health needs a token: create one with `muster token create`.
     """
@@ -28,7 +28,9 @@ def serve_command(
 
     database = open_database(ctx)
     console.print(
-        f"serving {database.display_url} on http://{host}:{port}/api/v1", highlight=False
+        f"serving {database.display_url} on http://{host}:{port}/api/v1, "
+        f"dashboard at http://{host}:{port}/dashboard",
+        highlight=False,
     )
     # Each worker imports the app by name and opens its own connections.
     os.environ["MUSTER_DATABASE_URL"] = database.url
