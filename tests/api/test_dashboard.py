@@ -131,3 +131,20 @@ def test_dashboard_refuses_a_token_without_the_read_scope(
     assert (anonymous.status_code, anonymous.headers["location"]) == (
         303, "/dashboard/login?next=%2Fdashboard",
     )  # fmt: skip
+
+
+def test_requirement_made_through_the_api_with_a_label_shows_in_the_gap_report(
+    served: tuple[LiveServer, str, dict[str, int]], database: Database
+) -> None:
+    server, secret, _ids = served
+    with database.session(writer=True) as session:
+        _view, admin = create_token(session, "it-admin", [Scope.ADMIN])
+    line = {"site": "south-es", "kind": "ups", "count": 2, "label": "server closet"}
+
+    created = httpx.post(f"{server.url}/api/v1/requirements", json=line, headers=auth(admin))
+    gaps = httpx.get(f"{server.url}/api/v1/reports/gaps", params={"as_of": AS_OF},
+                     headers=auth(secret), timeout=30).json()  # fmt: skip
+
+    assert (created.status_code, created.json()["label"]) == (201, "server closet")
+    ups = next(row for row in gaps["lines"] if row["kind"] == "ups" and row["site"] == "south-es")
+    assert (ups["label"], ups["needed"], ups["shortfall"]) == ("server closet", 2, 2)

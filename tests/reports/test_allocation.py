@@ -121,3 +121,16 @@ def test_os_family_is_read_from_the_os_name(os_name: str | None, family: str | N
 
     assert family_of(os_name) == family
     assert (None if pd.isna(vectorised[0]) else vectorised[0]) == family
+
+
+@pytest.mark.parametrize(
+    ("wanted", "usable"),
+    [("Windows", [1]), ("mac-os", [2]), ("beos", [])],
+    ids=["capitalised", "hyphenated", "no-such-family-matches-nothing"],
+)
+def test_os_family_of_a_line_is_read_however_the_api_spelt_it(
+    wanted: str, usable: list[int]
+) -> None:
+    assets = [_asset(1, os_name="Windows 11 Pro"), _asset(2, os_name="macOS 14.5")]
+
+    assert _usable(assets, [_line(1, 2, os_family=wanted)]) == {1: usable}

@@ -14,7 +14,7 @@ from muster.cmdb.sites import get_site
 
 logger = logging.getLogger(__name__)
 
-SPEC_FIELDS = ("min_memory_bytes", "min_cpu_cores", "os_family", "max_age_years", "note")
+SPEC_FIELDS = ("min_memory_bytes", "min_cpu_cores", "os_family", "max_age_years", "note", "label")
 
 
 class RequirementView(BaseModel):
@@ -29,6 +29,7 @@ class RequirementView(BaseModel):
     os_family: str | None
     max_age_years: int | None
     note: str | None
+    label: str | None = None
 
 
 def _view(requirement: Requirement, site_code: str) -> RequirementView:

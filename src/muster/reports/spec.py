@@ -65,9 +65,22 @@ def line_spec(lines: pd.DataFrame) -> dict[str, np.ndarray]:
     return {
         "min_memory": _floats(lines["min_memory_bytes"]),
         "min_cores": _floats(lines["min_cpu_cores"]),
-        "family": _FAMILIES.get_indexer(pd.Index(lines["os_family"].fillna(""))),
+        "family": _family_codes(lines["os_family"]),
         "max_age": _floats(lines["max_age_years"]),
     }
+
+
+def _family_codes(wanted: pd.Series) -> np.ndarray:
+    """Family codes lines ask for: -1 for none; a family no asset has when not recognised.
+
+    Lines written through the API may spell a family freely ("Windows",
+    "mac-os"); one that names no known family must match nothing rather than
+    be ignored.
+    """
+    key = wanted.fillna("").astype(str).str.lower().str.replace(r"[\s_-]", "", regex=True)
+    codes = _FAMILIES.get_indexer(pd.Index(key))
+    unknown: np.ndarray = np.where((key != "").to_numpy() & (codes < 0), len(_FAMILIES), codes)
+    return unknown
 
 
 def check_spec(

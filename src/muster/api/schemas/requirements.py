@@ -19,6 +19,7 @@ class RequirementCreate(BaseModel):
     os_family: str | None = Field(None, max_length=64)
     max_age_years: int | None = Field(None, ge=0, le=100)
     note: str | None = Field(None, max_length=1000)
+    label: str | None = Field(None, max_length=64, description="Tells lines of one kind apart.")
 
 
 class RequirementUpdate(Changes):
@@ -34,3 +35,4 @@ class RequirementUpdate(Changes):
     os_family: str | None = Field(None, max_length=64)
     max_age_years: int | None = Field(None, ge=0, le=100)
     note: str | None = Field(None, max_length=1000)
+    label: str | None = Field(None, max_length=64)
