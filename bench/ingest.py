@@ -176,9 +176,11 @@ def district(devices: int, observations: int, seed: int = 7) -> Iterator[dict[st
     rng = random.Random(seed)
     machines = [Device(n, rng) for n in range(devices)]
     per_device = max(1, observations // devices)
-    streams = [list(m.sightings(rng, per_device)) for m in machines]
-    for day in range(per_device):
-        batch = [stream[day] for stream in streams]
+    # One generator per device, advanced a day at a time: only a day's sightings
+    # are in memory, so the peak RSS measured is ingest's, not the generator's.
+    streams = [m.sightings(rng, per_device) for m in machines]
+    for _day in range(per_device):
+        batch = [next(stream) for stream in streams]
         rng.shuffle(batch)
         yield from batch
 

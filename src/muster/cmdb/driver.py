@@ -26,6 +26,11 @@ class Driver:
         self.connection = connection
         self.sqlite = connection.dialect.name == "sqlite"
         self.mark = "?" if self.sqlite else "%s"
+        # The DBAPI connection inside SQLAlchemy's, in the same transaction: its
+        # cursors hand back plain tuples, without SQLAlchemy's row objects.
+        dbapi = connection.connection.dbapi_connection
+        assert dbapi is not None, "the connection is open, so it has a DBAPI connection"
+        self._dbapi = dbapi
 
     # -- values ---------------------------------------------------------------
 
@@ -58,7 +63,7 @@ class Driver:
             return
         marks = ", ".join([self.mark] * len(columns))
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
-        self.connection.exec_driver_sql(sql, rows)
+        self.executemany(sql, rows)
 
     def update_many(
         self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], key: str = "id"
@@ -68,7 +73,24 @@ class Driver:
             return
         assignments = ", ".join(f"{column} = {self.mark}" for column in columns)
         sql = f"UPDATE {table} SET {assignments} WHERE {key} = {self.mark}"  # noqa: S608
-        self.connection.exec_driver_sql(sql, rows)
+        self.executemany(sql, rows)
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run one statement for many rows of parameters."""
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.executemany(sql, rows)
+        finally:
+            cursor.close()
+
+    def fetch(self, sql: str, arguments: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run a query and return its rows as tuples."""
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(sql, arguments)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
 
     def select_in(
         self,
@@ -92,4 +114,4 @@ class Driver:
             else:
                 sql = f"SELECT {listed} FROM {table} WHERE {column} = ANY(%s){extra}"  # noqa: S608
                 arguments = (chunk, *params)
-            yield from self.connection.exec_driver_sql(sql, arguments).fetchall()
+            yield from self.fetch(sql, arguments)

@@ -630,6 +630,7 @@ class Reconciler:
     ) -> None:
         rule, scope, value = claim.key
         identifier = IdentifierState(
+            claim.key,
             rule,
             scope,
             value,

@@ -16,8 +16,9 @@ Key = tuple[str, str, str]
 
 @dataclass(eq=False, slots=True)
 class IdentifierState:
-    """An identifier row as ingest sees it."""
+    """An identifier row as ingest sees it; ``key`` is (type, scope, value)."""
 
+    key: Key
     type: str
     scope: str
     value: str
@@ -31,10 +32,6 @@ class IdentifierState:
     id: int | None = None
     # Columns changed since the row was read, so only they are written.
     changed: set[str] = field(default_factory=set)
-    key: Key = ("", "", "")
-
-    def __post_init__(self) -> None:
-        self.key = (self.type, self.scope, self.value)
 
     def set_scope(self, scope: str) -> None:
         """Change the scope (a serial whose vendor became known), keeping the key right."""

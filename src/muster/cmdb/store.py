@@ -121,10 +121,13 @@ class SiteDirectory:
         return site_id
 
     def _lookup(self, address: str) -> int | None:
-        ip = ipaddress.ip_address(address)
-        bits = ip.max_prefixlen
-        value = int(ip)
-        for length, table in self._networks.get(ip.version, []):
+        if ":" in address:
+            ip = ipaddress.ip_address(address)
+            version, bits, value = ip.version, ip.max_prefixlen, int(ip)
+        else:  # canonical dotted quad, as the Observation schema keeps it
+            a, b, c, d = (int(octet) for octet in address.split("."))
+            version, bits, value = 4, 32, a << 24 | b << 16 | c << 8 | d
+        for length, table in self._networks.get(version, []):
             network = value >> (bits - length) << (bits - length)
             if network in table:
                 return table[network]
@@ -175,13 +178,10 @@ class IdAllocator:
 
 def known_hashes(connection: Connection, hashes: Sequence[str]) -> dict[str, int | None]:
     """Map content hashes already stored to the asset their Observation belongs to."""
-    found: dict[str, int | None] = {}
-    for chunk in _chunks(hashes):
-        query = select(Observation.content_hash, Observation.asset_id).where(
-            Observation.content_hash.in_(chunk)
-        )
-        found.update({row[0]: row[1] for row in connection.execute(query)})
-    return found
+    rows = Driver(connection).select_in(
+        "observation", ("content_hash", "asset_id"), "content_hash", hashes
+    )
+    return dict(rows)  # type: ignore[arg-type]
 
 
 def load_working_set(connection: Connection, batch: Sequence[Prepared]) -> WorkingSet:
@@ -246,6 +246,8 @@ _IDENTIFIER_COLUMNS = (
     "last_seen",
 )
 _TIME_COLUMNS = frozenset({"first_seen", "last_seen", "boot_time"})
+# Value columns whose stored form differs from the form ingest holds.
+_CONVERTED_COLUMNS = ("boot_time", "firmware_date", "virtual", "battery", "gateways")
 
 
 def _value_in(driver: Driver, column: str, raw: Any) -> Any:
@@ -277,14 +279,15 @@ def _value_out(driver: Driver, column: str, value: Any) -> Any:
 
 
 def _asset_state(driver: Driver, row: Sequence[Any]) -> AssetState:
-    asset_id, first_seen, last_seen, provenance, *values = row
+    asset_id, first_seen, last_seen, provenance, *raw = row
+    values = dict(zip(VALUE_COLUMNS, raw, strict=True))
+    for name in _CONVERTED_COLUMNS:
+        if values[name] is not None:
+            values[name] = _value_in(driver, name, values[name])
     return AssetState(
         id=asset_id,
         label=f"#{asset_id}",
-        values={
-            name: _value_in(driver, name, raw)
-            for name, raw in zip(VALUE_COLUMNS, values, strict=True)
-        },
+        values=values,
         provenance=dict(driver.json_in(provenance) or {}),
         first_seen=driver.time_in(first_seen),
         last_seen=driver.time_in(last_seen),
@@ -306,6 +309,7 @@ def _load_identifier(driver: Driver, ws: WorkingSet, row: Sequence[Any]) -> None
         last_seen,
     ) = row
     identifier = IdentifierState(
+        key=(kind, scope, value),
         type=kind,
         scope=scope,
         value=value,
@@ -427,7 +431,7 @@ def _flush_sources(driver: Driver, ws: WorkingSet) -> None:
             f"UPDATE asset_source SET first_seen = {mark}, last_seen = {mark} "  # noqa: S608
             f"WHERE asset_id = {mark} AND source = {mark}"
         )
-        driver.connection.exec_driver_sql(sql, updates)
+        driver.executemany(sql, updates)
 
 
 def _live_assets(ws: WorkingSet) -> Iterable[AssetState]:

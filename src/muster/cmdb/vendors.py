@@ -7,6 +7,7 @@ longest first. An unknown vendor keeps its own name without the suffixes.
 """
 
 import re
+from functools import lru_cache
 
 from muster.cmdb.placeholders import is_placeholder_vendor
 
@@ -109,6 +110,7 @@ def _fold(name: str) -> list[str]:
     return words
 
 
+@lru_cache(maxsize=4096)
 def canonical_vendor(name: str) -> str | None:
     """Fold a vendor name as a source wrote it to Muster's one name for that vendor."""
     words = _fold(name)
