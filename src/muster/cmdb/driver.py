@@ -31,6 +31,8 @@ class Driver:
         dbapi = connection.connection.dbapi_connection
         assert dbapi is not None, "the connection is open, so it has a DBAPI connection"
         self._dbapi = dbapi
+        self._times_out: dict[datetime, Any] = {}
+        self._times_in: dict[Any, datetime] = {}
 
     # -- values ---------------------------------------------------------------
 
@@ -38,13 +40,22 @@ class Driver:
         """A time as the backend stores it: naive UTC (SQLite: SQLAlchemy's text layout)."""
         if value is None:
             return None
-        naive = value.astimezone(UTC).replace(tzinfo=None)
-        return naive.isoformat(" ", "microseconds") if self.sqlite else naive
+        # A batch holds few distinct instants (one per Observation) and writes each often.
+        stored = self._times_out.get(value)
+        if stored is None:
+            naive = value.astimezone(UTC).replace(tzinfo=None)
+            stored = naive.isoformat(" ", "microseconds") if self.sqlite else naive
+            self._times_out[value] = stored
+        return stored
 
     def time_in(self, raw: Any) -> datetime:
         """A stored time back as an aware UTC datetime."""
-        moment = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
-        return moment.replace(tzinfo=UTC)
+        moment = self._times_in.get(raw)
+        if moment is None:
+            parsed = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+            moment = parsed.replace(tzinfo=UTC)
+            self._times_in[raw] = moment
+        return moment
 
     @staticmethod
     def json_out(value: Any) -> str | None:

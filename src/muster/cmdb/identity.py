@@ -13,8 +13,8 @@ The rules, from DESIGN:
 This module only normalises and grades; ``reconcile`` applies the rules.
 """
 
-from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import NamedTuple
 
 from muster.cmdb.network import (
     hostname_identity_problem,
@@ -55,23 +55,19 @@ RULE_BY_LABEL = {rule.label: rule for rule in Rule}
 GLOBAL_SCOPE = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(NamedTuple):
     """One identifier an Observation carries, normalised, with why it cannot identify.
 
-    ``key`` is the (type, scope, value) an identifier row is stored under.
+    ``key`` is the (type, scope, value) an identifier row is stored under;
+    build claims with ``claim()``, which fills it in.
     """
 
     rule: Rule
     scope: str
     value: str
-    problem: str | None = None
-    key: tuple[str, str, str] = field(init=False)
-    usable: bool = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "key", (_LABELS[self.rule], self.scope, self.value))
-        object.__setattr__(self, "usable", self.problem is None)
+    problem: str | None
+    key: tuple[str, str, str]
+    usable: bool
 
     def describe(self) -> str:
         """Say the identifier in words, e.g. ``serial CZC123 (HP)``."""
@@ -79,6 +75,11 @@ class Claim:
         if self.rule is Rule.SERIAL and self.scope:
             text += f" ({self.scope})"
         return text
+
+
+def claim(rule: Rule, scope: str, value: str, problem: str | None = None) -> Claim:
+    """Build a Claim, its key and usability worked out once."""
+    return Claim(rule, scope, value, problem, (_LABELS[rule], scope, value), problem is None)
 
 
 def site_scope(site_id: int | None) -> str:
@@ -94,23 +95,23 @@ def claims_of(observation: Observation, *, site_id: int | None, vendor: str | No
     if ids.serial:
         serial = ids.serial.strip().upper()
         problem = "placeholder serial" if is_placeholder_serial(serial) else None
-        claims.append(Claim(Rule.SERIAL, vendor or GLOBAL_SCOPE, serial, problem))
+        claims.append(claim(Rule.SERIAL, vendor or GLOBAL_SCOPE, serial, problem))
     if ids.system_uuid:
         problem = "placeholder UUID" if is_placeholder_uuid(ids.system_uuid) else None
-        claims.append(Claim(Rule.SYSTEM_UUID, GLOBAL_SCOPE, ids.system_uuid, problem))
+        claims.append(claim(Rule.SYSTEM_UUID, GLOBAL_SCOPE, ids.system_uuid, problem))
     if ids.machine_id:
         machine_id = ids.machine_id.strip().lower()
         problem = "placeholder machine ID" if is_placeholder_serial(machine_id) else None
-        claims.append(Claim(Rule.MACHINE_ID, GLOBAL_SCOPE, machine_id, problem))
+        claims.append(claim(Rule.MACHINE_ID, GLOBAL_SCOPE, machine_id, problem))
     if ids.snmp_engine_id:
         engine_id = ids.snmp_engine_id.lower()
         problem = "placeholder engine ID" if is_placeholder_serial(engine_id[10:]) else None
-        claims.append(Claim(Rule.SNMP_ENGINE_ID, GLOBAL_SCOPE, engine_id, problem))
+        claims.append(claim(Rule.SNMP_ENGINE_ID, GLOBAL_SCOPE, engine_id, problem))
     for mac in dict.fromkeys(ids.macs):
-        claims.append(Claim(Rule.MAC, GLOBAL_SCOPE, mac, mac_identity_problem(mac)))
+        claims.append(claim(Rule.MAC, GLOBAL_SCOPE, mac, mac_identity_problem(mac)))
     if ids.hostname:
         host, _domain = split_hostname(ids.hostname)
-        claims.append(Claim(Rule.HOSTNAME, scope, host, hostname_identity_problem(host)))
+        claims.append(claim(Rule.HOSTNAME, scope, host, hostname_identity_problem(host)))
     for ip in dict.fromkeys(ids.ips):
-        claims.append(Claim(Rule.IP, scope, ip, ip_identity_problem(ip)))
+        claims.append(claim(Rule.IP, scope, ip, ip_identity_problem(ip)))
     return claims
