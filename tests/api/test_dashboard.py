@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from muster.cmdb.db import Database
 from muster.cmdb.models import Asset
-from muster.cmdb.ticket_links import link_ticket
+from muster.cmdb.tickets import TicketLinkCreate, link_ticket
 from muster.cmdb.tokens import Scope, create_token
 from tests.api.browser import Browsing, chromium
 from tests.api.conftest import LiveServer, auth, start_server, stop_server
@@ -31,8 +31,8 @@ def served(database: Database, tmp_path: Any) -> Iterator[tuple[LiveServer, str,
     with database.session(writer=True) as session:
         printer = session.scalars(select(Asset).where(Asset.hostname == "prn-n1")).one()
         printer.hostname = HOSTILE  # as a device could name itself over SNMP
-        link_ticket(session, system="jira", key="IT-7", url="https://jira.example/IT-7",
-                    status="open", site="south-es", kind="printer")  # fmt: skip
+        link_ticket(session, TicketLinkCreate(system="jira", key="IT-7", site="south-es",
+                    kind="printer", url="https://jira.example/IT-7", status="open"))  # fmt: skip
         _view, secret = create_token(session, "manager", [Scope.READ])
     server = start_server(database.url, tmp_path / "serve.log")
     yield server, secret, ids

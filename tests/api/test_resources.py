@@ -235,7 +235,7 @@ def test_requirement_crud(client: TestClient, tokens: Tokens) -> None:
     admin = auth(tokens.admin)
     created = client.post(
         "/api/v1/requirements",
-        json={"site": "lincoln-es", "kind": "desktop", "count": 30, "min_memory_bytes": 8 << 30},
+        json={"site": "lincoln-es", "kind": "desktop", "count": 30, "min_memory_gb": 8},
         headers=admin,
     ).json()
 

@@ -45,7 +45,7 @@ def test_requirement_add_names_every_bad_option(cli: CliRunner) -> None:
 
     assert result.exit_code == 1
     message = " ".join(result.output.split())
-    assert "--kind: kind 'toaster' cannot be required" in message
+    assert "--kind: 'toaster' is not an asset kind: expected one of server," in message
     assert "--count: Input should be greater than or equal to 1 (got 0)" in message
 
 

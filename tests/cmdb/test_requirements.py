@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from muster.cmdb.db import Database
-from muster.cmdb.errors import ConfigurationError, NotFoundError
-from muster.cmdb.requirement_lines import (
+from muster.cmdb.errors import ConfigurationError, NotFoundError, StateConflictError
+from muster.cmdb.requirements import (
     RequirementSpec,
     add_requirement,
     list_requirements,
@@ -42,7 +42,8 @@ ELEMENTARY = TemplateSpec(
 
 def _lines(database: Database, site: str | None = None) -> list[tuple[str, str, str | None, int]]:
     with database.session() as session:
-        return [(r.site, r.kind, r.label, r.count) for r in list_requirements(session, site)]
+        lines, _total = list_requirements(session, site=site)
+        return [(r.site, r.kind, r.label, r.count) for r in lines]
 
 
 def test_add_requirement_with_spec_is_listed_with_spec_in_words(database: Database) -> None:
@@ -58,7 +59,7 @@ def test_add_requirement_with_spec_is_listed_with_spec_in_words(database: Databa
         )  # fmt: skip
 
     with database.session() as session:
-        [line] = list_requirements(session)
+        [line], _total = list_requirements(session)
     assert (line.site, line.kind, line.count, line.min_memory_gb, line.os_family) == (
         "lincoln-es",
         "workstation",
@@ -74,12 +75,12 @@ def test_add_requirement_refuses_second_line_of_kind_without_label(database: Dat
     with database.session(writer=True) as session:
         add_requirement(session, "lincoln-es", RequirementSpec(kind="ups", count=1))
 
-    with pytest.raises(ConfigurationError) as caught, database.session(writer=True) as session:
+    with pytest.raises(StateConflictError) as caught, database.session(writer=True) as session:
         add_requirement(session, "lincoln-es", RequirementSpec(kind="ups", count=2))
 
     assert str(caught.value) == (
-        "site 'lincoln-es' already needs 1 ups (requirement #1): give --label to add another "
-        "line of this kind, or `muster requirement remove 1` first"
+        "site 'lincoln-es' already needs 1 ups (requirement #1): give each line of one kind "
+        "its own label (--label), or remove requirement #1 first"
     )
     assert _lines(database) == [("lincoln-es", "ups", None, 1)]
 
@@ -87,10 +88,10 @@ def test_add_requirement_refuses_second_line_of_kind_without_label(database: Dat
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"kind": "unknown", "count": 1}, "kind 'unknown' cannot be required"),
-        ({"kind": "toaster", "count": 1}, "kind 'toaster' cannot be required"),
+        ({"kind": "unknown", "count": 1}, "'unknown' is not a kind a site can need"),
+        ({"kind": "toaster", "count": 1}, "'toaster' is not an asset kind"),
         ({"kind": "ups", "count": 0}, "greater than or equal to 1"),
-        ({"kind": "ups", "count": 1, "os_family": "beos"}, "OS family 'beos' is not known"),
+        ({"kind": "ups", "count": 1, "os_family": "beos"}, "'beos' is not an OS family"),
         ({"kind": "ups", "count": 1, "min_memory_gb": -1}, "greater than 0"),
     ],
     ids=["unknown-kind", "no-such-kind", "zero-count", "no-such-os-family", "negative-memory"],
@@ -139,7 +140,7 @@ def test_changing_a_template_remakes_lines_at_every_site_keeping_ids(database: D
         upsert_template(session, ELEMENTARY)
         apply_template(session, "elementary", "lincoln-es", {"classroom": 24})
         apply_template(session, "elementary", "grant-es", {"classroom": 10})
-        before = {(r.site, r.kind, r.label): r.id for r in list_requirements(session)}
+        before = {(r.site, r.kind, r.label): r.id for r in list_requirements(session)[0]}
     changed = ELEMENTARY.model_copy(
         update={"lines": [*ELEMENTARY.lines[:4], TemplateLineSpec(kind="switch", count=3)]}
     )
@@ -148,7 +149,7 @@ def test_changing_a_template_remakes_lines_at_every_site_keeping_ids(database: D
         upsert_template(session, changed)
 
     with database.session() as session:
-        after = {(r.site, r.kind, r.label): (r.id, r.count) for r in list_requirements(session)}
+        after = {(r.site, r.kind, r.label): (r.id, r.count) for r in list_requirements(session)[0]}
     assert after[("grant-es", "switch", None)] == (before[("grant-es", "switch", None)], 3)
     assert after[("lincoln-es", "switch", None)] == (before[("lincoln-es", "switch", None)], 3)
     assert ("lincoln-es", "ups", None) not in after

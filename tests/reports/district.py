@@ -27,7 +27,7 @@ from muster.cmdb.db import Database
 from muster.cmdb.ingest import ingest
 from muster.cmdb.models import Asset
 from muster.cmdb.observation import Observation
-from muster.cmdb.requirement_lines import RequirementSpec, add_requirement
+from muster.cmdb.requirements import RequirementSpec, add_requirement
 from muster.cmdb.sites import upsert_site
 from muster.cmdb.status import Status, mark_missing, set_status
 from tests.factories import T0, observation

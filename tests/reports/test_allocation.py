@@ -125,10 +125,10 @@ def test_os_family_is_read_from_the_os_name(os_name: str | None, family: str | N
 
 @pytest.mark.parametrize(
     ("wanted", "usable"),
-    [("Windows", [1]), ("mac-os", [2]), ("beos", [])],
-    ids=["capitalised", "hyphenated", "no-such-family-matches-nothing"],
+    [("windows", [1]), ("macos", [2]), ("beos", [])],
+    ids=["windows", "macos", "stored-before-checks-no-such-family-matches-nothing"],
 )
-def test_os_family_of_a_line_is_read_however_the_api_spelt_it(
+def test_os_family_of_a_line_takes_assets_of_that_family_only(
     wanted: str, usable: list[int]
 ) -> None:
     assets = [_asset(1, os_name="Windows 11 Pro"), _asset(2, os_name="macOS 14.5")]

@@ -22,7 +22,7 @@ from muster.cmdb.db import Database
 from muster.cmdb.events import list_events
 from muster.cmdb.ingest import ingest
 from muster.cmdb.models import OutboxEvent
-from muster.cmdb.ticket_links import link_ticket
+from muster.cmdb.tickets import TicketLinkCreate, link_ticket
 from muster.reports.frames import load_frames
 from muster.reports.gaps import gap_report
 from muster.reports.records import gaps_json
@@ -155,9 +155,12 @@ def test_ticket_links_show_on_gap_lines_and_in_webhook_events(
 ) -> None:
     ids = build_district(database)
     with database.session(writer=True) as session:
-        link_ticket(session, system="jira", key="IT-7", url="https://tickets.example/IT-7",
-                    status="open", site="south-es", kind="printer")  # fmt: skip
-        link_ticket(session, system="jira", key="IT-9", asset_id=ids["ws-n5"], status="open")
+        for link in (
+            TicketLinkCreate(system="jira", key="IT-7", site="south-es", kind="printer",
+                             url="https://tickets.example/IT-7", status="open"),
+            TicketLinkCreate(system="jira", key="IT-9", asset_id=ids["ws-n5"], status="open"),
+        ):  # fmt: skip
+            link_ticket(session, link)
     url, log = start_receiver()
 
     _check(database)

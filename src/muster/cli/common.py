@@ -1,8 +1,9 @@
 """What every ``muster`` command shares: the console, the database, error reporting."""
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -10,7 +11,12 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from muster.cmdb.errors import MusterError
+from muster.cmdb.errors import ConfigurationError, MusterError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+_Model = TypeVar("_Model", bound="BaseModel")
 
 console = Console()
 error_console = Console(stderr=True)
@@ -70,3 +76,29 @@ def setup_logging(verbose: int) -> None:
         format="%(name)s: %(message)s",
         handlers=[RichHandler(console=error_console, show_path=False, markup=False)],
     )
+
+
+def validated(
+    model: type[_Model], values: Mapping[str, object], *, options: Mapping[str, str] = {}
+) -> _Model:
+    """Check options with the model the API and files use; name each bad option and its value.
+
+    An option is named ``--field-name`` unless ``options`` maps the field to another.
+    """
+    from pydantic import ValidationError
+
+    from muster.cmdb.observation import clean_validation_message
+
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            field = ".".join(str(part) for part in error["loc"])
+            message = clean_validation_message(error)
+            if not field:  # a rule over several options
+                problems.append(message)
+                continue
+            option = options.get(field, "--" + field.replace("_", "-"))
+            problems.append(f"{option}: {message} (got {error['input']!r})")
+        raise ConfigurationError("; ".join(problems)) from exc

@@ -1,13 +1,11 @@
 """``muster requirement``: what each site needs, by hand, by template or from a file."""
 
 from pathlib import Path
-from typing import TypeVar
 
 import typer
-from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
-from muster.cli.common import console, new_app, open_database
+from muster.cli.common import console, new_app, open_database, validated
 from muster.cli.output import check_format, render
 from muster.cmdb.errors import ConfigurationError
 
@@ -18,7 +16,6 @@ requirement_app = new_app(
 template_app = new_app("Templates: one set of lines applied to many sites with their quantities.")
 requirement_app.add_typer(template_app, name="template")
 
-_Model = TypeVar("_Model", bound=BaseModel)
 _LIST_COLUMNS = ("id", "site", "kind", "label", "count", "spec", "template")
 
 
@@ -42,39 +39,26 @@ def add_command(
     note: str | None = typer.Option(None, "--note", help="Why, for the people reading it."),
 ) -> None:
     """Add a requirement line: a site needs COUNT of KIND, optionally of a minimum spec."""
-    from muster.cmdb.requirement_lines import RequirementSpec, add_requirement, view
+    from muster.cmdb.requirements import RequirementSpec, add_requirement
 
-    spec = _spec(
-        RequirementSpec,
-        kind=kind,
-        count=count,
-        label=label,
-        min_memory_gb=min_memory_gb,
-        min_cores=min_cores,
-        os_family=os_family,
-        max_age_years=max_age_years,
-        note=note,
-    )
+    values = {
+        "kind": kind,
+        "count": count,
+        "label": label,
+        "min_memory_gb": min_memory_gb,
+        "min_cores": min_cores,
+        "os_family": os_family,
+        "max_age_years": max_age_years,
+        "note": note,
+    }
+    spec = validated(RequirementSpec, values)
     with open_database(ctx).session(writer=True) as session:
-        requirement = add_requirement(session, site, spec)
-        shown = view(requirement, site.lower(), None)
+        shown = add_requirement(session, site, spec)
     spec_text = f" ({shown.spec})" if shown.spec else ""
     console.print(
         f"requirement #{shown.id}: {shown.site} needs {shown.count} {shown.kind}{spec_text}",
         highlight=False,
     )
-
-
-def _spec(model: type[_Model], **values: object) -> _Model:
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"--{'-'.join(str(p) for p in e['loc']).replace('_', '-')}: "
-            f"{e['msg'].removeprefix('Value error, ')} (got {e['input']!r})"
-            for e in exc.errors(include_url=False)
-        )
-        raise ConfigurationError(problems) from exc
 
 
 @requirement_app.command("list")
@@ -84,11 +68,11 @@ def list_command(
     output_format: str = typer.Option("table", "--format", help="table, json or csv."),
 ) -> None:
     """List requirement lines by site and kind."""
-    from muster.cmdb.requirement_lines import list_requirements
+    from muster.cmdb.requirements import list_requirements
 
     fmt = check_format(output_format)
     with open_database(ctx).session() as session:
-        rows = list_requirements(session, site)
+        rows, _total = list_requirements(session, site=site)
     render(rows, _LIST_COLUMNS, fmt, title=f"{len(rows)} requirement lines")
 
 
@@ -98,7 +82,7 @@ def remove_command(
     requirement_id: int = typer.Argument(..., help="The line's id (`muster requirement list`)."),
 ) -> None:
     """Remove a requirement line added by hand."""
-    from muster.cmdb.requirement_lines import remove_requirement
+    from muster.cmdb.requirements import remove_requirement
 
     with open_database(ctx).session(writer=True) as session:
         removed = remove_requirement(session, requirement_id)
@@ -135,7 +119,7 @@ def template_list_command(
     output_format: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
     """List templates, their lines and the sites each is applied to."""
-    from muster.cmdb.requirement_lines import describe_spec
+    from muster.cmdb.requirements import describe_spec
     from muster.cmdb.templates import list_templates
 
     with open_database(ctx).session() as session:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import typer
 
-from muster.cli.common import console, new_app, open_database
+from muster.cli.common import console, new_app, open_database, validated
 from muster.cli.output import check_format, render
 
 ticket_app = new_app("Tie external tickets (system, key, URL, status) to gap lines and assets.")
@@ -12,6 +12,9 @@ events_app = new_app(
     "The webhook: check for gap lines that opened or closed and assets gone missing, then "
     "deliver the events, signed, to MUSTER_WEBHOOK_URL."
 )
+
+# Options named otherwise than the fields they fill.
+_OPTIONS = {"asset_id": "--asset", "requirement_id": "--requirement"}
 
 
 @ticket_app.command("link")
@@ -23,21 +26,23 @@ def link_command(
     status: str | None = typer.Option(None, "--status", help="Its status, e.g. open."),
     asset: str | None = typer.Option(None, "--asset", help="An asset: id, serial, MAC, name."),
     requirement: int | None = typer.Option(None, "--requirement", help="A requirement line id."),
-    site: str | None = typer.Option(None, "--site", help="A site, with --kind: its gap line."),
+    site: str | None = typer.Option(
+        None, "--site", help="A site: all its lines, or with --kind its lines of one kind."
+    ),
     kind: str | None = typer.Option(None, "--kind", help="With --site, e.g. projector."),
 ) -> None:
-    """Link a ticket to an asset, a requirement line, or a site's lines of one kind."""
-    from muster.cmdb.ticket_links import link_ticket
+    """Link a ticket to an asset, a requirement line, or a site's lines (of one kind)."""
+    from muster.cmdb.tickets import TicketLinkCreate, link_ticket
     from muster.cmdb.views import find_asset
 
     with open_database(ctx).session(writer=True) as session:
-        asset_id = find_asset(session, asset).id if asset is not None else None
-        link = link_ticket(
-            session, system=system, key=key, url=url, status=status, asset_id=asset_id,
-            requirement_id=requirement, site=site, kind=kind,
-        )  # fmt: skip
-        link_id = link.id
-    console.print(f"ticket link #{link_id}: {system} {key}", highlight=False)
+        values = {
+            "system": system, "key": key, "url": url, "status": status, "site": site,
+            "kind": kind, "requirement_id": requirement,
+            "asset_id": find_asset(session, asset).id if asset is not None else None,
+        }  # fmt: skip
+        link = link_ticket(session, validated(TicketLinkCreate, values, options=_OPTIONS))
+    console.print(f"ticket link #{link.id}: {link.system} {link.key}", highlight=False)
 
 
 @ticket_app.command("list")
@@ -47,11 +52,11 @@ def list_command(
     output_format: str = typer.Option("table", "--format", help="table, json or csv."),
 ) -> None:
     """List ticket links."""
-    from muster.cmdb.ticket_links import list_tickets
+    from muster.cmdb.tickets import list_tickets
 
     fmt = check_format(output_format)
     with open_database(ctx).session() as session:
-        rows = list_tickets(session, site)
+        rows, _total = list_tickets(session, site=site)
     columns = ("id", "system", "key", "status", "site", "kind", "requirement_id", "asset_id")
     render(rows, columns, fmt, title=f"{len(rows)} ticket links")
 
@@ -63,11 +68,12 @@ def set_status_command(
     status: str = typer.Argument(..., help="The ticket's status now, e.g. closed."),
 ) -> None:
     """Record a linked ticket's new status."""
-    from muster.cmdb.ticket_links import set_ticket_status
+    from muster.cmdb.tickets import TicketLinkUpdate, update_ticket
 
+    changes = validated(TicketLinkUpdate, {"status": status})
     with open_database(ctx).session(writer=True) as session:
-        set_ticket_status(session, link_id, status)
-    console.print(f"ticket link #{link_id} is {status}", highlight=False)
+        link = update_ticket(session, link_id, changes)
+    console.print(f"ticket link #{link.id} is {link.status}", highlight=False)
 
 
 @ticket_app.command("unlink")
@@ -76,7 +82,7 @@ def unlink_command(
     link_id: int = typer.Argument(..., help="The link's id (`muster ticket list`)."),
 ) -> None:
     """Remove a ticket link."""
-    from muster.cmdb.ticket_links import unlink_ticket
+    from muster.cmdb.tickets import unlink_ticket
 
     with open_database(ctx).session(writer=True) as session:
         unlink_ticket(session, link_id)

@@ -1,15 +1,17 @@
-"""Operating-system families: the words requirements use, and how an OS name maps to one.
+"""Operating-system families: the one vocabulary requirements use, and OS names mapped to it.
 
-A requirement may ask for an OS family ("windows", "linux", ...) rather than
-a release; an asset's family is read from its OS name as sources report it
-("Microsoft Windows 11 Pro", "Debian GNU/Linux 12 (bookworm)", "macOS 14.5").
-The patterns are tried in order, so "Chrome OS" is not taken for Linux.
+A requirement may ask for an OS family rather than a release: windows,
+macos, chromeos, ios, android, linux or bsd (``OsFamily``; ``parse_os_family``
+reads a family as a person types it, from the CLI, the API or the
+requirements file alike). An asset's family is read from its OS name as
+sources report it ("Microsoft Windows 11 Pro", "Debian GNU/Linux 12
+(bookworm)", "macOS 14.5") by ``family_of`` alone, the function the gap
+report judges assets with. The patterns are tried in order, so "Chrome OS"
+is not taken for Linux.
 """
 
 import re
 from enum import StrEnum
-
-from muster.cmdb.errors import ConfigurationError
 
 
 class OsFamily(StrEnum):
@@ -54,10 +56,10 @@ def family_of(os_name: str | None) -> OsFamily | None:
 
 
 def parse_os_family(text: str) -> OsFamily:
-    """Map a family as typed ("Windows", "mac-os") to an OsFamily, or say which exist."""
+    """Map a family as typed ("Windows", "mac-os") to an OsFamily, or raise ValueError."""
     key = text.strip().lower().replace("-", "").replace(" ", "").replace("_", "")
     try:
         return OsFamily(key)
     except ValueError as exc:
         choices = ", ".join(f.value for f in OsFamily)
-        raise ConfigurationError(f"OS family {text!r} is not known: use one of {choices}") from exc
+        raise ValueError(f"{text!r} is not an OS family: expected one of {choices}") from exc

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from muster.cmdb.errors import ConfigurationError
 from muster.cmdb.models import RequirementTemplate, SiteTemplate
 from muster.cmdb.observation import SiteCode, describe_validation_error
-from muster.cmdb.requirement_lines import RequirementSpec, sync_lines
+from muster.cmdb.requirements import RequirementSpec, sync_lines
 from muster.cmdb.sites import get_site
 from muster.cmdb.templates import (
     TemplateLineSpec,

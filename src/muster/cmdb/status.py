@@ -9,13 +9,17 @@
 import logging
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.cmdb.errors import ConfigurationError
 from muster.cmdb.events import ASSET_MISSING, record_event
-from muster.cmdb.models import Asset, Change, TicketLink, utcnow
+from muster.cmdb.models import Asset, Change, utcnow
+
+if TYPE_CHECKING:
+    from muster.cmdb.tickets import TicketLinkView
 
 logger = logging.getLogger(__name__)
 
@@ -105,25 +109,17 @@ def mark_missing(
         )
         asset.status = Status.MISSING.value
         marked.append(asset)
-    tickets = _tickets_of(session, [asset.id for asset in marked])
+    # Imported here: tickets reads sites, whose reconciliation imports this module.
+    from muster.cmdb.tickets import tickets_of_assets
+
+    tickets = tickets_of_assets(session, [asset.id for asset in marked])
     for asset in marked:
         record_event(session, ASSET_MISSING, _missing_data(asset, tickets), at=now)
     logger.info("marked %d assets missing (not seen since %s)", len(marked), cutoff)
     return [asset.id for asset in marked]
 
 
-def _tickets_of(session: Session, asset_ids: list[int]) -> dict[int, list[dict[str, object]]]:
-    tickets: dict[int, list[dict[str, object]]] = {}
-    if asset_ids:
-        for t in session.scalars(select(TicketLink).where(TicketLink.asset_id.in_(asset_ids))):
-            assert t.asset_id is not None
-            tickets.setdefault(t.asset_id, []).append(
-                {"system": t.system, "key": t.key, "url": t.url, "status": t.status}
-            )
-    return tickets
-
-
-def _missing_data(asset: Asset, tickets: dict[int, list[dict[str, object]]]) -> dict[str, object]:
+def _missing_data(asset: Asset, tickets: dict[int, list["TicketLinkView"]]) -> dict[str, object]:
     """The webhook's data for an asset gone missing: who it is, where, its tickets."""
     return {
         "asset_id": asset.id,
@@ -134,5 +130,5 @@ def _missing_data(asset: Asset, tickets: dict[int, list[dict[str, object]]]) -> 
         "vendor": asset.vendor,
         "model": asset.model,
         "last_seen": asset.last_seen.isoformat(),
-        "tickets": tickets.get(asset.id, []),
+        "tickets": [ticket.brief() for ticket in tickets.get(asset.id, [])],
     }

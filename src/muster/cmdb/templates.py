@@ -12,14 +12,7 @@ it and leaves every other site alone.
 import logging
 from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -33,11 +26,12 @@ from muster.cmdb.models import (
     utcnow,
 )
 from muster.cmdb.osfamily import OsFamily
-from muster.cmdb.requirement_lines import (
+from muster.cmdb.requirements import (
+    MAX_COUNT,
     Label,
+    NeededKind,
     SpecFilters,
-    as_value_error,
-    parse_requirement_kind,
+    memory_gb,
     sync_lines,
 )
 from muster.cmdb.sites import get_site
@@ -59,16 +53,13 @@ UnitName = Annotated[
 class TemplateLineSpec(SpecFilters):
     """One template line: ``count`` fixed plus ``each`` per unit of ``per``."""
 
-    kind: Kind
+    kind: NeededKind
     label: Label | None = None
-    count: int = Field(0, ge=0, description="Fixed number, whatever the site's quantities.")
+    count: int = Field(
+        0, ge=0, le=MAX_COUNT, description="Fixed number, whatever the site's quantities."
+    )
     per: UnitName | None = Field(None, description="Unit the line scales with, e.g. classroom.")
-    each: int = Field(1, ge=1, description="How many per unit of `per`.")
-
-    @field_validator("kind", mode="before")
-    @classmethod
-    def _kind(cls, value: object) -> object:
-        return as_value_error(parse_requirement_kind, value)
+    each: int = Field(1, ge=1, le=MAX_COUNT, description="How many per unit of `per`.")
 
     @model_validator(mode="after")
     def _asks_for_something(self) -> "TemplateLineSpec":
@@ -108,7 +99,6 @@ class TemplateView(BaseModel):
 def _spec_of(template: RequirementTemplate) -> TemplateSpec:
     lines = []
     for line in template.lines:
-        memory = line.min_memory_bytes
         lines.append(
             TemplateLineSpec(
                 kind=Kind(line.kind),
@@ -116,7 +106,7 @@ def _spec_of(template: RequirementTemplate) -> TemplateSpec:
                 count=line.base_count,
                 per=line.unit,
                 each=line.per_unit_count or 1,
-                min_memory_gb=None if memory is None else memory / 1024**3,
+                min_memory_gb=memory_gb(line.min_memory_bytes),
                 min_cores=line.min_cpu_cores,
                 os_family=OsFamily(line.os_family) if line.os_family else None,
                 max_age_years=line.max_age_years,
@@ -200,14 +190,22 @@ def _make_lines(
             f"template {spec.name!r} at site {site.code!r} needs a quantity of "
             f"{', '.join(missing)} (given: {given}): give the site's number of {missing[0]}"
         )
-    bad = {k: v for k, v in quantities.items() if not isinstance(v, int) or v < 0}
+    bad = {
+        k: v for k, v in quantities.items() if not isinstance(v, int) or not 0 <= v <= MAX_COUNT
+    }
     if bad:
         raise ConfigurationError(
-            f"quantities {bad!r} for site {site.code!r} are not whole numbers >= 0"
+            f"quantities {bad!r} for site {site.code!r} are not whole numbers from 0 to "
+            f"{MAX_COUNT}"
         )
     wanted = []
     for line in spec.lines:
         count = line.needed(quantities)
+        if count > MAX_COUNT:
+            raise ConfigurationError(
+                f"template {spec.name!r} would ask site {site.code!r} for {count} "
+                f"{line.kind.value}: more than {MAX_COUNT}; check the site's quantities"
+            )
         if count > 0:
             wanted.append(
                 {"kind": line.kind.value, "label": line.label, "count": count, "note": None}

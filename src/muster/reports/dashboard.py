@@ -134,11 +134,9 @@ def _school_assets(report: GapReport, frames: CmdbFrames, code: str) -> list[dic
     return records(table.sort_values(["kind", "hostname", "asset_id"], na_position="last"))
 
 
-def asset_page(detail: AssetDetail, tickets: list[dict[str, Any]], *, query: str = "") -> str:
+def asset_page(detail: AssetDetail, *, query: str = "") -> str:
     """One asset: where it was last seen, identifiers, attributes, tickets, history."""
-    return _ENVIRONMENT.get_template("dashboard/asset.html.j2").render(
-        asset=detail, tickets=tickets, query=query
-    )
+    return _ENVIRONMENT.get_template("dashboard/asset.html.j2").render(asset=detail, query=query)
 
 
 def login_page(*, error: str | None = None, next_page: str = "/dashboard") -> str:

@@ -73,11 +73,11 @@ def line_spec(lines: pd.DataFrame) -> dict[str, np.ndarray]:
 def _family_codes(wanted: pd.Series) -> np.ndarray:
     """Family codes lines ask for: -1 for none; a family no asset has when not recognised.
 
-    Lines written through the API may spell a family freely ("Windows",
-    "mac-os"); one that names no known family must match nothing rather than
+    Lines are stored in the vocabulary's words, but one stored before input
+    was checked may name no family at all: it must match nothing rather than
     be ignored.
     """
-    key = wanted.fillna("").astype(str).str.lower().str.replace(r"[\s_-]", "", regex=True)
+    key = wanted.fillna("").astype(str)
     codes = _FAMILIES.get_indexer(pd.Index(key))
     unknown: np.ndarray = np.where((key != "").to_numpy() & (codes < 0), len(_FAMILIES), codes)
     return unknown

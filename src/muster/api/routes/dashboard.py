@@ -13,12 +13,10 @@ from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.api.deps import DatabaseDep, ReadSession
 from muster.api.routes.reports import AsOf, FreshWithin, current_gaps
-from muster.cmdb.models import TicketLink
 from muster.cmdb.tokens import Scope, authenticate
 from muster.cmdb.views import describe_asset, find_asset
 from muster.reports.dashboard import asset_page, district_page, login_page, school_page
@@ -127,6 +125,4 @@ def asset(
     if not _signed_in(request, session):
         return _to_login(request)
     detail = describe_asset(session, find_asset(session, str(asset_id)))
-    links = session.scalars(select(TicketLink).where(TicketLink.asset_id == asset_id))
-    tickets = [{"system": t.system, "key": t.key, "url": t.url, "status": t.status} for t in links]
-    return HTMLResponse(asset_page(detail, tickets, query=_query(as_of, fresh_within_days)))
+    return HTMLResponse(asset_page(detail, query=_query(as_of, fresh_within_days)))

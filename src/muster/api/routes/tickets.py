@@ -1,4 +1,4 @@
-"""``/api/v1/tickets``: external tickets tied to assets or to a site's shortfall."""
+"""``/api/v1/tickets``: external tickets tied to assets, requirement lines or a site's lines."""
 
 from typing import Annotated
 
@@ -7,13 +7,14 @@ from fastapi import APIRouter, Path, Query, Response
 from muster.api.deps import Admin, DatabaseDep, PagingDep, Reader, ReadSession
 from muster.api.problems import responses
 from muster.api.schemas.common import Page
-from muster.api.schemas.tickets import TicketLinkCreate, TicketLinkUpdate
 from muster.cmdb.tickets import (
+    TicketLinkCreate,
+    TicketLinkUpdate,
     TicketLinkView,
-    create_ticket,
-    delete_ticket,
     get_ticket,
+    link_ticket,
     list_tickets,
+    unlink_ticket,
     update_ticket,
 )
 
@@ -22,13 +23,16 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 TicketId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@router.get("", responses=responses(401, 403, 422))
+@router.get("", responses=responses(401, 403, 404, 422))
 def read_tickets(
     caller: Reader,
     session: ReadSession,
     paging: PagingDep,
     asset_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    site: Annotated[str | None, Query(min_length=1, max_length=32)] = None,
+    site: Annotated[
+        str | None,
+        Query(min_length=1, max_length=32, description="The site's lines and its assets."),
+    ] = None,
     system: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> Page[TicketLinkView]:
     """List ticket links by id, optionally for one asset, site or ticketing system."""
@@ -47,9 +51,9 @@ def read_tickets(
 def create_ticket_route(
     body: TicketLinkCreate, caller: Admin, database: DatabaseDep
 ) -> TicketLinkView:
-    """Tie a ticket to an asset, or to a site's shortfall of a kind."""
+    """Tie a ticket to an asset, a requirement line, or a site's lines (of one kind)."""
     with database.session(writer=True) as session:
-        return create_ticket(session, **body.model_dump())
+        return link_ticket(session, body)
 
 
 @router.get("/{ticket_id}", responses=responses(401, 403, 404, 422))
@@ -64,12 +68,12 @@ def update_ticket_route(
 ) -> TicketLinkView:
     """Change a ticket link's system, key, URL or status."""
     with database.session(writer=True) as session:
-        return update_ticket(session, ticket_id, body.model_dump(exclude_unset=True))
+        return update_ticket(session, ticket_id, body)
 
 
 @router.delete("/{ticket_id}", status_code=204, responses=responses(401, 403, 404, 422))
 def delete_ticket_route(ticket_id: TicketId, caller: Admin, database: DatabaseDep) -> Response:
     """Remove a ticket link."""
     with database.session(writer=True) as session:
-        delete_ticket(session, ticket_id)
+        unlink_ticket(session, ticket_id)
     return Response(status_code=204)

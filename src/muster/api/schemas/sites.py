@@ -3,8 +3,8 @@
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from muster.api.schemas.common import Changes
 from muster.cmdb.sites import SiteView
+from muster.cmdb.updates import Changes
 
 
 class SiteCreate(BaseModel):
