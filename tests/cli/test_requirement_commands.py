@@ -86,6 +86,35 @@ def test_ticket_link_by_site_and_kind_shows_in_gap_json(
     assert (link["site"], link["kind"], link["status"]) == ("south-es", "printer", "in progress")
 
 
+def test_ticket_link_to_a_whole_site_shows_on_each_of_its_lines(
+    cli: CliRunner, database: Database
+) -> None:
+    build_district(database)
+
+    _run(cli, "ticket", "link", "glpi", "88", "--site", "south-es")
+
+    document = json.loads(_run(cli, "report", "gaps", "--as-of", "2026-11-12T08:00", "-f", "json"))
+    south = [line for line in document["lines"] if line["site"] == "south-es"]
+    assert [(line["kind"], [t["key"] for t in line["tickets"]]) for line in south] == [
+        ("printer", ["88"]),
+        ("workstation", ["88"]),
+    ]
+
+
+def test_ticket_link_to_two_targets_names_them_and_writes_nothing(cli: CliRunner) -> None:
+    _run(cli, "site", "add", "lincoln-es")
+
+    result = cli.invoke(app, ["ticket", "link", "jira", "IT-1", "--site", "lincoln-es",
+                              "--requirement", "1"])  # fmt: skip
+
+    assert result.exit_code == 1
+    assert " ".join(result.output.split()) == (
+        "error: a ticket links to exactly one of an asset (asset_id), a requirement line "
+        "(requirement_id), or a site (site); got requirement_id and site"
+    )
+    assert _run(cli, "ticket", "list", "--format", "json").strip() == "[]"
+
+
 def test_events_deliver_without_a_webhook_says_what_to_set(cli: CliRunner) -> None:
     result = CliRunner(env={**cli.env, "MUSTER_WEBHOOK_URL": ""}).invoke(
         app, ["events", "deliver"]

@@ -1,11 +1,14 @@
 """The migrations build exactly the schema the models describe, on both backends."""
 
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from muster.cmdb.db import Database, alembic_config
-from muster.cmdb.models import Base
+from muster.cmdb.models import Base, UtcDateTime
 
 
 def test_migrations_match_models(database: Database) -> None:
@@ -30,3 +33,27 @@ def test_downgrade_to_base_and_upgrade_again_round_trips(database: Database) -> 
     command.upgrade(config, "head")
 
     assert database.current_revision() == database.head_revision()
+
+
+def test_upgrade_stores_requirement_os_families_in_the_vocabulary(database: Database) -> None:
+    config = alembic_config(database.engine)
+    command.downgrade(config, "0004")
+    site = sa.table("site", sa.column("id"), sa.column("code"), sa.column("name"),
+                    sa.column("created_at", UtcDateTime()))  # fmt: skip
+    line = sa.table("requirement", sa.column("id"), sa.column("site_id"), sa.column("kind"),
+                    sa.column("count"), sa.column("os_family"))  # fmt: skip
+    spellings = {1: "Windows", 2: "mac-OS", 3: "linux", 4: "beos", 5: None}
+    with database.engine.begin() as connection:
+        created = datetime(2026, 11, 1, tzinfo=UTC)
+        connection.execute(sa.insert(site), [{"id": 1, "code": "lincoln-es", "name": "Lincoln",
+                                              "created_at": created}])  # fmt: skip
+        connection.execute(sa.insert(line), [
+            {"id": i, "site_id": 1, "kind": "workstation", "count": 1, "os_family": family}
+            for i, family in spellings.items()
+        ])  # fmt: skip
+
+    command.upgrade(config, "head")
+
+    with database.engine.connect() as connection:
+        stored = dict(connection.execute(sa.select(line.c.id, line.c.os_family)).all())
+    assert stored == {1: "windows", 2: "macos", 3: "linux", 4: "beos", 5: None}

@@ -10,13 +10,17 @@ from pydantic import ValidationError
 
 from muster.cmdb.db import Database
 from muster.cmdb.errors import ConfigurationError, NotFoundError, StateConflictError
+from muster.cmdb.models import Requirement
 from muster.cmdb.requirements import (
     RequirementSpec,
+    RequirementUpdate,
     add_requirement,
     list_requirements,
     remove_requirement,
+    update_requirement,
 )
 from muster.cmdb.requirements_file import apply_requirements_file, load_requirements_file
+from muster.cmdb.sites import get_site
 from muster.cmdb.templates import (
     TemplateLineSpec,
     TemplateSpec,
@@ -286,3 +290,24 @@ def test_apply_requirements_file_refuses_bad_file_writing_nothing(
 
     assert message in str(caught.value).replace(str(tmp_path) + "/", "")
     assert _lines(database) == []
+
+
+def test_update_requirement_stored_before_checks_names_the_bad_field_and_keeps_it(
+    database: Database,
+) -> None:
+    add_site(database, "lincoln-es")
+    with database.session(writer=True) as session:
+        site_id = get_site(session, "lincoln-es").id
+        session.add(Requirement(site_id=site_id, kind="workstation", count=3, os_family="beos"))
+
+    with pytest.raises(ConfigurationError) as caught, database.session(writer=True) as session:
+        update_requirement(session, 1, RequirementUpdate(count=4))
+
+    assert str(caught.value) == (
+        "requirement #1: os_family: 'beos' is not an OS family: expected one of windows, macos, "
+        "chromeos, ios, android, linux, bsd"
+    )
+    assert _lines(database) == [("lincoln-es", "workstation", None, 3)]
+    with database.session(writer=True) as session:
+        fixed = update_requirement(session, 1, RequirementUpdate(count=4, os_family="linux"))
+    assert (fixed.count, fixed.spec) == (4, "linux")

@@ -87,7 +87,7 @@ def validated(
     """
     from pydantic import ValidationError
 
-    from muster.cmdb.observation import clean_validation_message
+    from muster.cmdb.observation import clean_validation_message, describe_field_error
 
     try:
         return model.model_validate(values)
@@ -95,10 +95,9 @@ def validated(
         problems = []
         for error in exc.errors(include_url=False):
             field = ".".join(str(part) for part in error["loc"])
-            message = clean_validation_message(error)
             if not field:  # a rule over several options
-                problems.append(message)
+                problems.append(clean_validation_message(error))
                 continue
             option = options.get(field, "--" + field.replace("_", "-"))
-            problems.append(f"{option}: {message} (got {error['input']!r})")
+            problems.append(f"{option}: {describe_field_error(error)}")
         raise ConfigurationError("; ".join(problems)) from exc

@@ -269,11 +269,16 @@ def describe_validation_error(exc: ValidationError, *, where: str) -> str:
     lines = []
     for error in exc.errors(include_url=False):
         path = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = clean_validation_message(error)
-        if error["type"] not in ("extra_forbidden", "missing") and "is not" not in message:
-            message = f"{message} (got {error['input']!r})"
-        lines.append(f"{where}: {path}: {message}")
+        lines.append(f"{where}: {path}: {describe_field_error(error)}")
     return "\n".join(lines)
+
+
+def describe_field_error(error: Mapping[str, Any]) -> str:
+    """Say what is wrong with one field and, unless the message quotes it, the value given."""
+    message = clean_validation_message(error)
+    if error["type"] not in ("extra_forbidden", "missing") and "is not" not in message:
+        message = f"{message} (got {error['input']!r})"
+    return message
 
 
 def clean_validation_message(error: Mapping[str, Any]) -> str:
