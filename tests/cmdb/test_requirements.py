@@ -311,3 +311,16 @@ def test_update_requirement_stored_before_checks_names_the_bad_field_and_keeps_i
     with database.session(writer=True) as session:
         fixed = update_requirement(session, 1, RequirementUpdate(count=4, os_family="linux"))
     assert (fixed.count, fixed.spec) == (4, "linux")
+
+
+def test_template_with_a_tiny_memory_minimum_reads_back_as_a_minimum(database: Database) -> None:
+    tiny = TemplateSpec(
+        name="tiny", lines=[TemplateLineSpec(kind="server", count=1, min_memory_gb=1e-12)]
+    )
+
+    with database.session(writer=True) as session:
+        upsert_template(session, tiny)
+
+    with database.session() as session:
+        [template] = list_templates(session)
+    assert template.lines[0].min_memory_gb == 1 / 1024**3

@@ -21,6 +21,7 @@ from muster.api.routes import (
     requirements,
     sites,
     sweeps,
+    templates,
     tickets,
 )
 from muster.api.settings import ApiSettings
@@ -30,8 +31,9 @@ API_PREFIX = "/api/v1"
 
 DESCRIPTION = """\
 The CMDB of Muster: sites, assets and their history, Observations in, conflicts
-to review, requirements and ticket links, and the gap report and outage view
-(`/api/v1/reports`) that the managers' dashboard at `/dashboard` shows.
+to review, requirements (lines and templates) and ticket links, and the gap
+report and outage view (`/api/v1/reports`) that the managers' dashboard at
+`/dashboard` shows.
 
 Every route but `/health` needs a token (`muster token create NAME --scope read`),
 sent as `Authorization: Bearer TOKEN`. Scopes: `read`, `ingest` (optionally
@@ -56,7 +58,8 @@ def create_app(database: Database, settings: ApiSettings | None = None) -> FastA
     problems.install(app)
     app.add_middleware(BodyGuard, settings=settings)
     app.include_router(health.router)
-    for module in (sites, assets, observations, conflicts, requirements, tickets, sweeps):
+    resources = (sites, assets, observations, conflicts, requirements, templates, tickets, sweeps)
+    for module in resources:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(inventory.router, prefix=API_PREFIX)
     app.include_router(reports.router, prefix=API_PREFIX)

@@ -104,7 +104,8 @@ class SpecFilters(BaseModel):
         """The spec as Requirement column values."""
         memory = self.min_memory_gb
         return {
-            "min_memory_bytes": None if memory is None else round(memory * GIB),
+            # At least a byte: a minimum of 1e-12 GiB is still a minimum.
+            "min_memory_bytes": None if memory is None else max(1, round(memory * GIB)),
             "min_cpu_cores": self.min_cores,
             "os_family": None if self.os_family is None else self.os_family.value,
             "max_age_years": self.max_age_years,
@@ -353,6 +354,16 @@ def _refuse_clash(
         )
 
 
+def lines_twice(keys: Sequence[tuple[str, str | None]]) -> str:
+    """Say which (kind, label) pairs come more than once, '' when none does."""
+    twice = sorted(
+        {f"{k} ({label or 'no label'})" for k, label in keys if keys.count((k, label)) > 1}
+    )
+    if not twice:
+        return ""
+    return f"two lines of {', '.join(twice)}: give each line of one kind its own label"
+
+
 def sync_lines(
     session: Session, site: Site, template_id: int | None, wanted: Sequence[dict[str, Any]]
 ) -> tuple[int, int, int]:
@@ -362,15 +373,9 @@ def sync_lines(
     the tickets and gap states tied to them, survive. Returns (added, updated,
     removed).
     """
-    keys = [(line["kind"], line["label"]) for line in wanted]
-    duplicates = sorted(
-        {f"{k} ({label or 'no label'})" for k, label in keys if keys.count((k, label)) > 1}
-    )
-    if duplicates:
-        raise ConfigurationError(
-            f"site {site.code!r} would get two lines of {', '.join(duplicates)}: give each "
-            "line of one kind its own label"
-        )
+    twice = lines_twice([(line["kind"], line["label"]) for line in wanted])
+    if twice:
+        raise ConfigurationError(f"site {site.code!r} would get {twice}")
     origin = (
         Requirement.template_id.is_(None)
         if template_id is None

@@ -35,7 +35,7 @@ from muster.cmdb.observation import SiteCode, describe_validation_error
 from muster.cmdb.requirements import RequirementSpec, sync_lines
 from muster.cmdb.sites import get_site
 from muster.cmdb.templates import (
-    TemplateLineSpec,
+    TemplateBody,
     TemplateName,
     TemplateSpec,
     apply_template,
@@ -44,15 +44,6 @@ from muster.cmdb.templates import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-class TemplateBody(BaseModel):
-    """A template's entry under [templates.NAME]."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    description: str | None = None
-    lines: list[TemplateLineSpec] = Field(min_length=1)
 
 
 class SiteBody(BaseModel):

@@ -31,6 +31,7 @@ from muster.cmdb.requirements import (
     Label,
     NeededKind,
     SpecFilters,
+    lines_twice,
     memory_gb,
     sync_lines,
 )
@@ -72,19 +73,31 @@ class TemplateLineSpec(SpecFilters):
         return self.count + (self.each * quantities[self.per] if self.per else 0)
 
 
-class TemplateSpec(BaseModel):
-    """A template as a person declares it."""
+class TemplateBody(BaseModel):
+    """A template's description and lines: its entry under [templates.NAME], or an API body."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: TemplateName
-    description: str | None = None
-    lines: list[TemplateLineSpec] = Field(min_length=1)
+    description: str | None = Field(None, max_length=1000)
+    lines: list[TemplateLineSpec] = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _lines_told_apart(self) -> "TemplateBody":
+        twice = lines_twice([(line.kind.value, line.label) for line in self.lines])
+        if twice:
+            raise ValueError(twice)
+        return self
 
     @property
     def units(self) -> list[str]:
         """The units the template's lines scale with, each once."""
         return sorted({line.per for line in self.lines if line.per})
+
+
+class TemplateSpec(TemplateBody):
+    """A template as a person declares it: a name, a description and lines."""
+
+    name: TemplateName
 
 
 class TemplateView(BaseModel):
@@ -125,7 +138,7 @@ def get_template(session: Session, name: str) -> RequirementTemplate:
     if template is None:
         raise NotFoundError(
             f"template {name!r} does not exist: declare it in a requirements file and run "
-            "`muster requirement apply FILE`, or `muster requirement template add`"
+            "`muster requirement apply FILE`, or PUT it at /api/v1/templates/NAME"
         )
     return template
 
@@ -227,13 +240,16 @@ def remove_template_from_site(session: Session, name: str, site_code: str) -> in
     return removed
 
 
-def list_templates(session: Session) -> list[TemplateView]:
-    """Return every template with its lines and the sites it is applied to."""
-    templates = session.scalars(
+def list_templates(session: Session, *, name: str | None = None) -> list[TemplateView]:
+    """Return every template (or the one named) with its lines and the sites it is applied to."""
+    query = (
         select(RequirementTemplate)
         .order_by(RequirementTemplate.name)
         .options(selectinload(RequirementTemplate.lines))
     )
+    if name is not None:
+        query = query.where(RequirementTemplate.id == get_template(session, name).id)
+    templates = session.scalars(query)
     applied: dict[int, dict[str, dict[str, int]]] = {}
     for row, code in session.execute(
         select(SiteTemplate, Site.code).join(Site, Site.id == SiteTemplate.site_id)

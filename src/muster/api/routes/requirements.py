@@ -2,7 +2,8 @@
 
 Lines are checked as the CLI and the requirements file check them
 (``muster.cmdb.requirements``). Lines a template made are read here but
-changed through their template.
+changed through their template (``/api/v1/templates``); ``apply`` takes a
+whole requirements file.
 """
 
 from typing import Annotated
@@ -22,6 +23,7 @@ from muster.cmdb.requirements import (
     remove_requirement,
     update_requirement,
 )
+from muster.cmdb.requirements_file import RequirementsFile, SiteOutcome, apply_requirements_file
 
 router = APIRouter(prefix="/requirements", tags=["requirements"])
 
@@ -49,6 +51,20 @@ def create_requirement_route(
     """Add a line to a site; a second line of one kind needs its own label (else 409)."""
     with database.session(writer=True) as session:
         return add_requirement(session, body.site, body)
+
+
+@router.post("/apply", responses=responses(400, 401, 403, 404, 413, 415, 422))
+def apply_requirements_route(
+    body: RequirementsFile, caller: Admin, database: DatabaseDep
+) -> list[SiteOutcome]:
+    """Apply a requirements file, sent as JSON in the TOML file's shape.
+
+    Its templates are created or replaced; each site it names gets exactly the
+    templates and hand-made lines listed, other sites are left alone. Nothing
+    is written when any part is refused.
+    """
+    with database.session(writer=True) as session:
+        return apply_requirements_file(session, body)
 
 
 @router.get("/{requirement_id}", responses=responses(401, 403, 404, 422))
