@@ -20,9 +20,11 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
+from muster.cmdb.requirements import describe_spec
 from muster.cmdb.status import DEFAULT_MISSING_AFTER
 from muster.reports.allocation import allocate
 from muster.reports.frames import CmdbFrames
+from muster.reports.spec import SPEC_COLUMNS
 
 DEFAULT_FRESH_WITHIN = DEFAULT_MISSING_AFTER
 COUNT_COLUMNS = (
@@ -55,7 +57,6 @@ SITE_COLUMNS = (
     "unrequired",
 )
 ASSET_COLUMNS = ("asset_id", "site", "kind", "status", "hostname", "vendor", "model", "serial")
-_GiB = 1024**3
 
 
 @dataclass(frozen=True)
@@ -162,20 +163,13 @@ def _lines(frames: CmdbFrames, allocation: pd.DataFrame) -> pd.DataFrame:
 
 
 def spec_text(requirements: pd.DataFrame) -> pd.Series:
-    """Each line's spec in words, as ``muster requirement list`` says it."""
-    memory = requirements["min_memory_bytes"].astype("Float64") / _GiB
-    gib = memory.map(lambda value: f"{value:g}", na_action="ignore").astype("string")
-    parts = [
-        ">= " + gib + " GiB",
-        ">= " + requirements["min_cpu_cores"].astype("string") + " cores",
-        requirements["os_family"].astype("string"),
-        "<= " + requirements["max_age_years"].astype("string") + " years old",
+    """Each line's spec in words, as ``muster requirement list`` and the API say it."""
+    columns = [
+        requirements[name].astype(object).where(requirements[name].notna(), None)
+        for name in SPEC_COLUMNS
     ]
-    text = pd.Series("", index=requirements.index, dtype="string")
-    for part in parts:
-        joined = (text + ", " + part).where(text != "", part)
-        text = joined.where(part.notna(), text)
-    return text.fillna("")
+    words = [describe_spec(*spec) for spec in zip(*columns, strict=True)]
+    return pd.Series(words, index=requirements.index, dtype="string")
 
 
 def _percent(part: pd.Series, whole: pd.Series) -> pd.Series:
