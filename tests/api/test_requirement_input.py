@@ -94,3 +94,15 @@ def test_requirements_file_with_bad_value_names_path_and_value(
     assert str(caught.value) == (
         f"{path}: sites.lincoln-es.requirements.0.{field}: {message}{suffix}"
     )
+
+
+def test_requirements_file_with_unknown_field_names_it_alone(tmp_path: Path) -> None:
+    path = tmp_path / "requirements.toml"
+    path.write_text(
+        '[sites.lincoln-es]\nrequirements = [ { kind = "ups", count = 1, colour = 1 } ]\n'
+    )
+
+    with pytest.raises(ConfigurationError) as caught:
+        load_requirements_file(path)
+
+    assert str(caught.value) == f"{path}: sites.lincoln-es.requirements.0.colour: unknown field"

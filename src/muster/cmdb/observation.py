@@ -256,6 +256,9 @@ def observation_json_schema() -> dict[str, Any]:
     return Observation.model_json_schema(by_alias=True, mode="validation")
 
 
+OBSERVATION_FIELDS = "see `muster schema observation` for the fields"
+
+
 def parse_observation(data: object, *, where: str = "observation") -> Observation:
     """Validate one Observation, raising ObservationError that names field and value."""
     try:
@@ -264,27 +267,36 @@ def parse_observation(data: object, *, where: str = "observation") -> Observatio
         raise ObservationError(describe_validation_error(exc, where=where)) from exc
 
 
-def describe_validation_error(exc: ValidationError, *, where: str) -> str:
+def describe_validation_error(
+    exc: ValidationError, *, where: str, fields_hint: str | None = OBSERVATION_FIELDS
+) -> str:
     """Turn pydantic's errors into lines naming the field path and the bad value."""
     lines = []
     for error in exc.errors(include_url=False):
         path = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        lines.append(f"{where}: {path}: {describe_field_error(error)}")
+        lines.append(f"{where}: {path}: {describe_field_error(error, fields_hint=fields_hint)}")
     return "\n".join(lines)
 
 
-def describe_field_error(error: Mapping[str, Any]) -> str:
+def describe_field_error(
+    error: Mapping[str, Any], *, fields_hint: str | None = OBSERVATION_FIELDS
+) -> str:
     """Say what is wrong with one field and, unless the message quotes it, the value given."""
-    message = clean_validation_message(error)
+    message = clean_validation_message(error, fields_hint=fields_hint)
     if error["type"] not in ("extra_forbidden", "missing") and "is not" not in message:
         message = f"{message} (got {error['input']!r})"
     return message
 
 
-def clean_validation_message(error: Mapping[str, Any]) -> str:
-    """Say what is wrong with one field in Muster's words rather than pydantic's."""
+def clean_validation_message(
+    error: Mapping[str, Any], *, fields_hint: str | None = OBSERVATION_FIELDS
+) -> str:
+    """Say what is wrong with one field in Muster's words rather than pydantic's.
+
+    ``fields_hint`` says where the fields are listed, for an unknown one.
+    """
     if error["type"] == "extra_forbidden":
-        return "unknown field; see `muster schema observation` for the fields"
+        return "unknown field" + (f"; {fields_hint}" if fields_hint else "")
     if error["type"] == "missing":
         return "required field is missing"
     return str(error["msg"]).removeprefix("Value error, ")

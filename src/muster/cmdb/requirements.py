@@ -281,7 +281,9 @@ def update_requirement(
     except ValidationError as exc:
         # Only a line stored before input was checked this way can fail here.
         where = f"requirement #{requirement_id}"
-        raise ConfigurationError(describe_validation_error(exc, where=where)) from exc
+        raise ConfigurationError(
+            describe_validation_error(exc, where=where, fields_hint=None)
+        ) from exc
     _refuse_clash(session, site, spec, keep=requirement.id)
     requirement.site_id = site.id
     for name, value in spec.line().items():

@@ -86,7 +86,9 @@ def load_requirements_file(path: Path) -> RequirementsFile:
     try:
         return RequirementsFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigurationError(describe_validation_error(exc, where=str(path))) from exc
+        raise ConfigurationError(
+            describe_validation_error(exc, where=str(path), fields_hint=None)
+        ) from exc
 
 
 def apply_requirements_file(session: Session, declared: RequirementsFile) -> list[SiteOutcome]:
