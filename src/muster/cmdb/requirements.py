@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from muster.cmdb.errors import ConfigurationError, NotFoundError, StateConflictError
 from muster.cmdb.kinds import Kind, require_kind
-from muster.cmdb.models import Requirement, RequirementTemplate, Site
+from muster.cmdb.models import Requirement, RequirementTemplate, RequirementTemplateLine, Site
 from muster.cmdb.observation import SiteCode, describe_validation_error
 from muster.cmdb.osfamily import OsFamily, parse_os_family
 from muster.cmdb.sites import get_site
@@ -99,6 +99,16 @@ class SpecFilters(BaseModel):
     min_cores: MinCores | None = None
     os_family: Family | None = None
     max_age_years: MaxAgeYears | None = None
+
+    @staticmethod
+    def fields_of(stored: Requirement | RequirementTemplateLine) -> dict[str, Any]:
+        """A stored line's spec as these fields: the reverse of ``columns``."""
+        return {
+            "min_memory_gb": memory_gb(stored.min_memory_bytes),
+            "min_cores": stored.min_cpu_cores,
+            "os_family": stored.os_family,
+            "max_age_years": stored.max_age_years,
+        }
 
     def columns(self) -> dict[str, Any]:
         """The spec as Requirement column values."""
@@ -271,10 +281,7 @@ def update_requirement(
         "count": requirement.count,
         "label": requirement.label,
         "note": requirement.note,
-        "min_memory_gb": memory_gb(requirement.min_memory_bytes),
-        "min_cores": requirement.min_cpu_cores,
-        "os_family": requirement.os_family,
-        "max_age_years": requirement.max_age_years,
+        **SpecFilters.fields_of(requirement),
     }
     try:
         spec = RequirementSpec.model_validate(current | given)

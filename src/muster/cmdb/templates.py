@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from muster.cmdb.errors import ConfigurationError, NotFoundError
-from muster.cmdb.kinds import Kind
 from muster.cmdb.models import (
     RequirementTemplate,
     RequirementTemplateLine,
@@ -25,14 +24,12 @@ from muster.cmdb.models import (
     SiteTemplate,
     utcnow,
 )
-from muster.cmdb.osfamily import OsFamily
 from muster.cmdb.requirements import (
     MAX_COUNT,
     Label,
     NeededKind,
     SpecFilters,
     lines_twice,
-    memory_gb,
     sync_lines,
 )
 from muster.cmdb.sites import get_site
@@ -110,21 +107,19 @@ class TemplateView(BaseModel):
 
 
 def _spec_of(template: RequirementTemplate) -> TemplateSpec:
-    lines = []
-    for line in template.lines:
-        lines.append(
-            TemplateLineSpec(
-                kind=Kind(line.kind),
-                label=line.label,
-                count=line.base_count,
-                per=line.unit,
-                each=line.per_unit_count or 1,
-                min_memory_gb=memory_gb(line.min_memory_bytes),
-                min_cores=line.min_cpu_cores,
-                os_family=OsFamily(line.os_family) if line.os_family else None,
-                max_age_years=line.max_age_years,
-            )
+    lines = [
+        TemplateLineSpec.model_validate(
+            {
+                "kind": line.kind,
+                "label": line.label,
+                "count": line.base_count,
+                "per": line.unit,
+                "each": line.per_unit_count or 1,
+                **SpecFilters.fields_of(line),
+            }
         )
+        for line in template.lines
+    ]
     return TemplateSpec(name=template.name, description=template.description, lines=lines)
 
 
