@@ -62,6 +62,24 @@ def test_create_site_overlapping_subnet_is_422(client: TestClient, tokens: Token
     )
 
 
+def test_create_site_unknown_field_is_422_naming_it(client: TestClient, tokens: Tokens) -> None:
+    response = client.post(
+        "/api/v1/sites",
+        json={"code": "annex", "name": "Annex", "colour": "red"},
+        headers=auth(tokens.admin),
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "colour",
+            "message": "unknown field; see the OpenAPI document at /api/v1/openapi.json for "
+            "the fields",
+            "value": "red",
+        }
+    ]
+
+
 def test_create_site_existing_code_is_409(client: TestClient, tokens: Tokens) -> None:
     response = client.post(
         "/api/v1/sites", json={"code": "lincoln-es", "name": "Again"}, headers=auth(tokens.admin)

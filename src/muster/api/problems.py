@@ -36,7 +36,7 @@ from muster.cmdb.errors import (
     ObservationError,
     StateConflictError,
 )
-from muster.cmdb.observation import clean_validation_message
+from muster.cmdb.observation import OBSERVATION_FIELDS, clean_validation_message
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,13 @@ def _short(value: Any) -> Any:
     return value
 
 
-def validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
+# Where an unknown field of a request body can be looked up.
+_API_FIELDS = "see the OpenAPI document at /api/v1/openapi.json for the fields"
+
+
+def validation_problems(
+    exc: RequestValidationError, *, fields_hint: str = _API_FIELDS
+) -> list[FieldProblem]:
     """Turn FastAPI's validation errors into field problems with paths and values."""
     problems = []
     for error in exc.errors():
@@ -124,7 +130,7 @@ def validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
         problems.append(
             FieldProblem(
                 field=field,
-                message=clean_validation_message(error),
+                message=clean_validation_message(error, fields_hint=fields_hint),
                 value=None if error.get("type") == "missing" else _short(error.get("input")),
             )
         )
@@ -137,7 +143,10 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
         if error.get("type") == "json_invalid":
             where = error.get("ctx", {}).get("error", "")
             return problem(400, f"the body is not valid JSON: {where}".rstrip(": "))
-    problems = validation_problems(exc)
+    observations = request.url.path.endswith("/observations")
+    problems = validation_problems(
+        exc, fields_hint=OBSERVATION_FIELDS if observations else _API_FIELDS
+    )
     shown = "; ".join(f"{p.field}: {p.message}" for p in problems[:3])
     more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
     return problem(422, f"the request is not valid: {shown}{more}", errors=problems)
