@@ -7,8 +7,8 @@ everything, each device seen about five times over a week, with the traps
 re-used DHCP addresses). Observations arrive in batches, as collectors post
 them. Each backend runs in its own process so its peak RSS is its own.
 
-    python bench/ingest.py                     # both backends, full size
-    python bench/ingest.py --backend sqlite --devices 4000 --observations 20000
+    python -m bench.ingest                     # both backends, full size
+    python -m bench.ingest --backend sqlite --devices 4000 --observations 20000
 """
 
 import argparse
@@ -22,10 +22,12 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.pgcluster import private_cluster
 from muster.cmdb.observation import Observation, parse_observation
 
 START = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
@@ -267,6 +269,12 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--devices", type=int, default=40_000)
     parser.add_argument("--observations", type=int, default=200_000)
+    parser.add_argument(
+        "--shared-postgres",
+        action="store_true",
+        help="use the server at MUSTER_TEST_POSTGRES_URL instead of a private cluster "
+        "with PostgreSQL's default settings",
+    )
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -279,30 +287,31 @@ def main() -> None:
         f"{SITES} sites, batches of {BATCH}"
     )
     for backend in backends:
-        with tempfile.TemporaryDirectory() as scratch:
+        with tempfile.TemporaryDirectory() as scratch, ExitStack() as stack:
             if backend == "sqlite":
-                url, dropped = f"sqlite:///{Path(scratch) / 'bench.db'}", None
+                url = f"sqlite:///{Path(scratch) / 'bench.db'}"
+            elif args.shared_postgres:
+                url, name = _postgres_database()
+                stack.callback(_drop_postgres, name)
             else:
-                url, dropped = _postgres_database()
-            try:
-                output = subprocess.run(
-                    [
-                        sys.executable,
-                        __file__,
-                        "--url",
-                        url,
-                        "--devices",
-                        str(args.devices),
-                        "--observations",
-                        str(args.observations),
-                    ],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                ).stdout
-            finally:
-                if dropped:
-                    _drop_postgres(dropped)
+                url = stack.enter_context(private_cluster())
+            output = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.ingest",
+                    "--url",
+                    url,
+                    "--devices",
+                    str(args.devices),
+                    "--observations",
+                    str(args.observations),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=Path(__file__).parents[1],
+            ).stdout
         figures = json.loads(output.splitlines()[-1])
         print(
             f"{backend:>10}: {figures['observations_per_second']:>6} observations/s ingest, "
