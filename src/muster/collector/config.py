@@ -27,7 +27,7 @@ declares and leaving other sites alone. A file looks like::
     user = "muster"
     auth_protocol = "sha"
     auth_key_file = "/etc/muster/lincoln.auth"
-    priv_protocol = "aes"
+    priv_protocol = "aes128"
     priv_key_env = "LINCOLN_PRIV"
 
 Secrets are named, never written: ``*_env`` names an environment variable,
@@ -72,7 +72,7 @@ logger = logging.getLogger(__name__)
 CONFIG_ENV = "MUSTER_CONFIG"
 
 AuthProtocol = Literal["md5", "sha", "sha224", "sha256", "sha384", "sha512"]
-PrivProtocol = Literal["des", "3des", "aes", "aes128", "aes192", "aes256"]
+PrivProtocol = Literal["des", "3des", "aes128", "aes192", "aes256"]
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 

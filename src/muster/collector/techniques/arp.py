@@ -14,6 +14,7 @@ import logging
 import socket
 import time
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from muster.cmdb.observation import Observation
 from muster.collector.scope import ScopeError
@@ -25,23 +26,21 @@ ETH_P_ARP = 0x0806
 BROADCAST = "ff:ff:ff:ff:ff:ff"
 
 
-def route_of(address: str) -> tuple[str, str, str]:
-    """Return (interface, source address, gateway) the kernel would use for an address."""
+def _routes() -> Any:
+    """Return scapy's copy of the kernel routing table, read afresh."""
+    import scapy.route  # noqa: F401 -- importing it sets conf.route
     from scapy.config import conf
 
     conf.route.resync()
-    iface, source, gateway = conf.route.route(address)
-    return str(iface), str(source), str(gateway)
+    return conf.route
 
 
 def attached_segments(targets: Sequence[str]) -> dict[tuple[str, str], list[str]]:
     """Group the targets reached without a gateway by (interface, source address)."""
-    from scapy.config import conf
-
-    conf.route.resync()
+    routes = _routes()
     groups: dict[tuple[str, str], list[str]] = {}
     for address in targets:
-        iface, source, gateway = conf.route.route(address)
+        iface, source, gateway = routes.route(address, verbose=0)
         if gateway == "0.0.0.0" and iface != "lo" and source != "0.0.0.0":  # noqa: S104
             groups.setdefault((str(iface), str(source)), []).append(address)
     return groups
