@@ -188,6 +188,11 @@ class SiteConfig(SweepDefaults):
     exclude: list[str] = Field(default_factory=list)
     snmp: list[SnmpCredentialConfig] = Field(default_factory=list)
 
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("subnets", "exclude")
     @classmethod
     def _cidrs(cls, value: list[str]) -> list[str]:

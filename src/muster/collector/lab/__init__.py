@@ -147,8 +147,32 @@ class Lab:
             school = next(s for s in self.schools if s.code == device.school)
             self._attach(self.ns(device.name), school, device.host, mac=device.mac)
             if device.role == "arp-only":
-                argv = ["sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=1"]
-                netns.run(netns.in_namespace(self.ns(device.name), argv))
+                self._answer_only_arp(device, school)
+            elif device.role == "ping-only":
+                self._answer_only_ping(device)
+
+    def _answer_only_arp(self, device: Device, school: School) -> None:
+        """Leave the host its address but no route: ARP replies go out, nothing else can."""
+        namespace = self.ns(device.name)
+        cidr = f"{address(device)}/{school.subnet.split('/')[1]}"
+        netns.ip("route", "del", "default", namespace=namespace)
+        netns.ip("addr", "del", cidr, "dev", "eth0", namespace=namespace)
+        netns.ip("addr", "add", f"{address(device)}/32", "dev", "eth0", namespace=namespace)
+
+    def _answer_only_ping(self, device: Device) -> None:
+        """Give TCP and UDP replies no route out: echo replies go, resets and errors do not."""
+        namespace = self.ns(device.name)
+        for protocol in ("tcp", "udp"):
+            netns.ip(
+                "rule",
+                "add",
+                "priority",
+                "100",
+                "ipproto",
+                protocol,
+                "prohibit",
+                namespace=namespace,
+            )
 
     def _attach(self, namespace: str, school: School, host: int, *, mac: str | None) -> None:
         """Create a namespace wired by a veth pair to a school's bridge."""

@@ -124,6 +124,16 @@ def _identifiers(host: ET.Element) -> dict[str, Any]:
     return identifiers
 
 
+def _silent(host: ET.Element) -> bool:
+    """Tell a host that answered no port and gave no OS match: nmap learnt nothing of it.
+
+    Such a host is one nmap assumed up (-Pn) or only saw answer ARP; the
+    liveness stage already reported whatever there was to know.
+    """
+    states = {s.get("state") for s in host.iterfind("ports/port/state")}
+    return not states & {"open", "closed", "unfiltered"} and host.find("os/osmatch") is None
+
+
 def nmap_observations(
     xml: str,
     *,
@@ -143,7 +153,7 @@ def nmap_observations(
         if status is None or status.get("state") != "up":
             continue
         identifiers = _identifiers(host)
-        if not identifiers["ips"]:
+        if not identifiers["ips"] or _silent(host):
             continue
         attributes, evidence = _os(host)
         finished = int(host.get("endtime") or root.get("start") or 0)

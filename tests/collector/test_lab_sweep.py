@@ -1,0 +1,184 @@
+"""Sweeping the lab district end to end: `muster sweep --all` run in the collector namespace."""
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import SQLAlchemyError
+
+from muster.cmdb.db import Database
+from muster.cmdb.views import AssetSummary, describe_asset, find_asset, list_assets
+from muster.collector.lab import Lab
+from muster.collector.lab.district import DEVICES, address, config_toml
+from muster.collector.records import list_sweeps
+from tests.collector.conftest import MUSTER, run_in_lab
+
+LIVE = {
+    "lincoln-es": {
+        "10.77.1.1",
+        "10.77.1.2",
+        "10.77.1.10",
+        "10.77.1.20",
+        "10.77.1.30",
+        "10.77.1.40",
+    },
+    "roosevelt-ms": {"10.77.2.1", "10.77.2.2", "10.77.2.10", "10.77.2.20", "10.77.2.30"},
+}
+
+
+@dataclass
+class Swept:
+    """The CMDB after two sweeps of the whole district, and what each run printed."""
+
+    database: Database
+    runs: list[list[dict[str, object]]]
+
+
+@pytest.fixture(scope="module")
+def swept(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Swept]:
+    folder = tmp_path_factory.mktemp("district")
+    config = folder / "muster.toml"
+    config.write_text(config_toml())
+    url = f"sqlite:///{folder / 'muster.db'}"
+    runs = []
+    for _ in range(2):
+        done = run_in_lab(
+            lab, ["sweep", "--all", "--config", str(config), "--format", "json"], url
+        )
+        assert done.returncode == 0, done.stderr
+        runs.append(json.loads(done.stdout))
+    database = Database(url)
+    yield Swept(database, runs)
+    database.dispose()
+
+
+def assets_by_ip(database: Database) -> dict[str, AssetSummary]:
+    with database.session() as session:
+        return {ip: asset for asset in list_assets(session) for ip in asset.ips}
+
+
+def test_sweep_all_finds_every_live_host_and_nothing_else(swept: Swept) -> None:
+    with swept.database.session() as session:
+        found = {
+            site: {ip for a in list_assets(session, site=site) for ip in a.ips} for site in LIVE
+        }
+
+    assert found == LIVE
+
+
+def test_sweep_all_goes_highest_priority_first_and_records_counts(swept: Swept) -> None:
+    for run in swept.runs:
+        assert [(r["site"], r["status"], r["targets"], r["alive"]) for r in run] == [
+            ("lincoln-es", "completed", 253, 6),
+            ("roosevelt-ms", "completed", 254, 5),
+        ]
+    with swept.database.session() as session:
+        sweeps = list_sweeps(session)
+    assert [(s.site, s.status, s.alive, s.probed == s.total) for s in sweeps] == [
+        ("roosevelt-ms", "completed", 5, True),
+        ("lincoln-es", "completed", 6, True),
+        ("roosevelt-ms", "completed", 5, True),
+        ("lincoln-es", "completed", 6, True),
+    ]
+
+
+def test_sweep_twice_keeps_one_asset_per_device(swept: Swept) -> None:
+    with swept.database.session() as session:
+        assets = list_assets(session)
+
+    assert len(assets) == sum(len(ips) for ips in LIVE.values())
+    assert sorted(ip for a in assets for ip in a.ips) == sorted(
+        ip for s in LIVE.values() for ip in s
+    )
+
+
+def test_sweep_names_attached_hosts_by_mac_and_vendor(swept: Swept) -> None:
+    by_ip = assets_by_ip(swept.database)
+    attached = [d for d in DEVICES if d.school == "lincoln-es" and not d.excluded]
+
+    assert {address(d): by_ip[address(d)].macs for d in attached} == {
+        address(d): [d.mac] for d in attached
+    }
+    assert {address(d): by_ip[address(d)].vendor for d in attached} == {
+        "10.77.1.2": "Cisco",
+        "10.77.1.10": "Dell",
+        "10.77.1.20": "HP",
+        "10.77.1.30": "APC",
+        "10.77.1.40": "Intel",
+    }
+
+
+def test_sweep_lists_open_ports_of_each_host(swept: Swept) -> None:
+    with swept.database.session() as session:
+        ports = {
+            address(d): sorted(
+                s["port"]
+                for s in describe_asset(session, find_asset(session, address(d))).services
+            )
+            for d in DEVICES
+            if not d.excluded
+        }
+
+    assert ports == {address(d): sorted(d.ports) for d in DEVICES if not d.excluded}
+
+
+def test_sweep_finds_arp_only_host_by_arp_and_ping_only_host_by_icmp(swept: Swept) -> None:
+    with swept.database.session() as session:
+        quiet = describe_asset(session, find_asset(session, "10.77.1.40"))
+        pinger = describe_asset(session, find_asset(session, "10.77.2.30"))
+
+    assert sorted(quiet.seen_by) == ["arp"]
+    assert sorted(pinger.seen_by) == ["icmp"]
+
+
+def test_sweep_never_records_the_excluded_host(swept: Swept) -> None:
+    assert "10.77.1.50" not in assets_by_ip(swept.database)
+
+
+def wait_for_sweep_record(database: Database) -> None:
+    """Wait until the sweep running against this database has recorded itself."""
+    for _ in range(300):
+        time.sleep(0.05)
+        # The database gets its schema from the sweeping process; it may not have it yet.
+        with contextlib.suppress(SQLAlchemyError), database.session() as session:
+            if list_sweeps(session):
+                return
+    raise AssertionError("the sweep never recorded itself")
+
+
+def test_sweep_stopped_half_way_keeps_what_it_found_and_is_interrupted(
+    lab: Lab, tmp_path: Path
+) -> None:
+    config = tmp_path / "slow.toml"
+    # 20 packets a second: the ARP round alone takes over twelve seconds.
+    config.write_text(config_toml(rate_limit=20))
+    url = f"sqlite:///{tmp_path / 'muster.db'}"
+    env = {**os.environ, **lab.environment(), "MUSTER_DATABASE_URL": url}
+    argv = [MUSTER, "sweep", "--site", "lincoln-es", "--config", str(config), "--format", "json"]
+    process = subprocess.Popen(
+        lab.in_collector(argv), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    database = Database(url)
+    wait_for_sweep_record(database)
+    time.sleep(2.5)
+
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=60)
+
+    assert process.returncode == 130, err
+    assert "sweep interrupted: what was found is kept" in err
+    with database.session() as session:
+        (sweep,) = list_sweeps(session)
+        found = {ip for a in list_assets(session) for ip in a.ips}
+    database.dispose()
+    assert sweep.status == "interrupted"
+    assert {"10.77.1.1", "10.77.1.2", "10.77.1.10", "10.77.1.20"} <= found
+    assert found < LIVE["lincoln-es"] | {"10.77.1.250"}
+    assert sweep.observations == len(found)
