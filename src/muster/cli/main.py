@@ -75,6 +75,7 @@ app.add_typer(ticket_cli.ticket_app, name="ticket")
 app.add_typer(ticket_cli.events_app, name="events")
 app.command("sweep")(sweep.sweep_command)
 app.add_typer(sweep.sweeps_app, name="sweeps")
+app.add_typer(sweep.schedules_app, name="schedules")
 
 
 def main() -> None:

@@ -231,3 +231,57 @@ def show_command(
     with open_database(ctx).session() as session:
         sweep = get_sweep(session, sweep_id)
     typer.echo(sweep.model_dump_json(indent=2))
+
+
+schedules_app = new_app("Per-site sweep schedules (cron), kept in the CMDB.")
+
+
+@schedules_app.command("list")
+def schedules_list_command(
+    ctx: typer.Context,
+    output_format: str = typer.Option("table", "--format", help="table, json or csv."),
+) -> None:
+    """List the sites' scheduled sweeps and when each runs next (local time)."""
+    from muster.collector.schedule import SweepScheduler
+    from muster.collector.service import SweepService
+
+    fmt = check_format(output_format)
+    scheduler = SweepScheduler(SweepService(open_database(ctx)))
+    scheduler.scheduler.start(paused=True)
+    try:
+        rows = scheduler.sync()
+    finally:
+        scheduler.shutdown()
+    render(rows, ("site", "schedule", "next_run"), fmt, title=f"{len(rows)} schedules")
+
+
+@schedules_app.command("run")
+def schedules_run_command(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None, "--config", envvar="MUSTER_CONFIG", help="Apply this TOML configuration first."
+    ),
+) -> None:
+    """Run the sites' scheduled sweeps in the foreground until stopped (Ctrl-C).
+
+    `muster serve` runs the same schedules alongside the API; use this where
+    only sweeps are wanted.
+    """
+    import threading
+
+    from muster.collector.schedule import start_schedules
+
+    database = open_database(ctx)
+    if config is not None:
+        _apply(database, config)
+    scheduler = start_schedules(database)
+    for view in scheduler.list():
+        console.print(f"{view.site}: {view.schedule} (next {view.next_run:%Y-%m-%d %H:%M})")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown()
