@@ -73,7 +73,10 @@ def resolve_secret(reference: str) -> SecretStr:
 def credential_label(credential: SnmpCredential) -> str:
     """Name a credential for people: version and where its secret comes from."""
     if credential.version == "2c":
-        return f"v2c community from {describe_reference(credential.community)}"
+        where = describe_reference(credential.community)
+        if where == "given on the command line":
+            return f"v2c community {where}"
+        return f"v2c community from {where}"
     return f"v3 user {credential.user}"
 
 
