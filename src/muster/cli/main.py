@@ -8,10 +8,10 @@ imports (SQLAlchemy, pandas, scapy) happen inside commands so that ``muster
 import typer
 
 from muster import __version__
-from muster.cli import assets, database, ingest, serve, sites, sweep, tokens
-from muster.cli import assets, database, ingest, serve, sites, sweep, tokens
-from muster.cli import assets, database, ingest, serve, sites, sweep, tokens
-from muster.cli import assets, database, ingest, serve, sites, sweep, tokens
+from muster.cli import assets, database, ingest, lab, serve, sites, sweep, tokens
+from muster.cli import reports as report_cli
+from muster.cli import requirements as requirement_cli
+from muster.cli import tickets as ticket_cli
 from muster.cli.agent import agent_app
 from muster.cli.common import AppState, MusterGroup, setup_logging
 
@@ -76,6 +76,7 @@ app.add_typer(ticket_cli.events_app, name="events")
 app.command("sweep")(sweep.sweep_command)
 app.add_typer(sweep.sweeps_app, name="sweeps")
 app.add_typer(sweep.schedules_app, name="schedules")
+app.add_typer(lab.lab_app, name="lab")
 
 
 def main() -> None:

@@ -95,7 +95,7 @@ class Lab:
             raise LabUnavailableError("the lab needs " + " and ".join(missing))
         netns.remove_stale()
         self._remove_namespaces()
-        self.workdir = Path(tempfile.mkdtemp(prefix="muster-lab-"))
+        self.workdir = self._fresh_workdir()
         # snmpsim drops to nobody, which must read the walks it serves.
         self.workdir.chmod(0o755)
         try:
@@ -109,6 +109,15 @@ class Lab:
         logger.info("lab %s is up: %d devices", self.tag, len(self.devices))
         return self
 
+    def _fresh_workdir(self) -> Path:
+        if self.tag.isdigit():
+            return Path(tempfile.mkdtemp(prefix="muster-lab-"))
+        # A named lab outlives the command that built it: `down` must find its files.
+        folder = Path(tempfile.gettempdir()) / f"muster-lab-{self.tag}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        return folder
+
     def down(self) -> None:
         """Stop every process of the lab and remove its namespaces and files."""
         self._remove_namespaces()
@@ -117,6 +126,8 @@ class Lab:
                 process.kill()
             process.wait(timeout=10)
         self._processes.clear()
+        if self.workdir is None and not self.tag.isdigit():
+            self.workdir = Path(tempfile.gettempdir()) / f"muster-lab-{self.tag}"
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
