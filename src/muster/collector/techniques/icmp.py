@@ -12,12 +12,11 @@ import logging
 import os
 import socket
 import struct
-import time
 from collections.abc import AsyncIterator, Sequence
 
 from muster.cmdb.observation import Observation
-from muster.collector.scope import ScopeError
 from muster.collector.techniques.base import ProbeContext, Technique
+from muster.collector.techniques.rounds import Rounds, open_receiver, receive
 
 logger = logging.getLogger(__name__)
 
@@ -51,70 +50,44 @@ def open_icmp_socket() -> tuple[socket.socket, bool]:
 
 class _Pinger:
     def __init__(self, context: ProbeContext) -> None:
-        self.context = context
         self.sock, self.raw = open_icmp_socket()
-        self.sock.setblocking(False)
+        open_receiver(self.sock)
         self.identifier = os.getpid() & 0xFFFF
-        self.replies: asyncio.Queue[str] = asyncio.Queue()
+        self.sequence = 0
+        self.rounds: Rounds[None] = Rounds(context, self._send)
+
+    def _send(self, address: str, round_: int) -> None:
+        self.sequence = (self.sequence + 1) & 0xFFFF
+        with contextlib.suppress(OSError):  # unreachable: simply no answer
+            self.sock.sendto(echo_request(self.identifier, self.sequence), (address, 0))
 
     def _readable(self) -> None:
         while True:
             try:
-                data, (address, _port) = self.sock.recvfrom(2048)
-            except BlockingIOError:
-                return
+                received = receive(self.sock)
             except OSError as exc:
                 logger.debug("ICMP socket: %s", exc)
                 return
+            if received is None:
+                return
+            data, (address, _port), stamp = received
             if self.raw:
                 data = data[(data[0] & 0x0F) * 4 :]
             if len(data) >= 8 and data[0] == ECHO_REPLY:
                 # Datagram sockets rewrite the identifier and match it themselves.
                 identifier = struct.unpack("!H", data[4:6])[0]
                 if not self.raw or identifier == self.identifier:
-                    self.replies.put_nowait(address)
+                    self.rounds.replies.put_nowait((address, None, stamp))
 
     async def sweep(self, targets: Sequence[str]) -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
         loop.add_reader(self.sock.fileno(), self._readable)
-        pending = dict.fromkeys(targets)
         try:
-            for attempt in range(1 + self.context.retries):
-                if not pending:
-                    break
-                for sequence, address in enumerate(list(pending)):
-                    try:
-                        self.context.permit(address)
-                    except ScopeError as exc:
-                        self.context.error(str(exc))
-                        pending.pop(address, None)
-                        continue
-                    await self.context.limiter.acquire()
-                    packet = echo_request(self.identifier, (attempt << 12 | sequence) & 0xFFFF)
-                    with contextlib.suppress(OSError):  # unreachable: simply no answer
-                        self.sock.sendto(packet, (address, 0))
-                    for found in self._drain(pending):
-                        yield found
-                deadline = time.monotonic() + self.context.timeout
-                while pending and (left := deadline - time.monotonic()) > 0:
-                    with contextlib.suppress(TimeoutError):
-                        self.replies.put_nowait(await asyncio.wait_for(self.replies.get(), left))
-                    for found in self._drain(pending):
-                        yield found
+            async for address, _reply in self.rounds.sweep(targets):
+                yield address
         finally:
             loop.remove_reader(self.sock.fileno())
             self.sock.close()
-            self.context.probed(len(pending))
-
-    def _drain(self, pending: dict[str, None]) -> list[str]:
-        found = []
-        while not self.replies.empty():
-            address = self.replies.get_nowait()
-            if address in pending:
-                del pending[address]
-                self.context.probed()
-                found.append(address)
-        return found
 
 
 async def icmp_sweep(targets: Sequence[str], context: ProbeContext) -> AsyncIterator[Observation]:
