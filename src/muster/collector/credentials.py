@@ -32,6 +32,7 @@ class SnmpCredentials:
     priv_protocol: str | None = None
     priv_key: SecretStr | None = None
     label: str = ""
+    reference: str | None = None
 
     def __str__(self) -> str:
         return self.label
@@ -97,6 +98,7 @@ def resolve_credentials(stored: list[SnmpCredential]) -> tuple[list[SnmpCredenti
                     priv_protocol=credential.priv_protocol,
                     priv_key=_maybe(credential.priv_key),
                     label=label,
+                    reference=credential.community or (f"user:{credential.user}"),
                 )
             )
         except ConfigurationError as exc:

@@ -1,0 +1,141 @@
+"""SNMP as a sweep technique: the SNMP inventory (``muster.collector.snmp``) fed by the sweep.
+
+The inventory itself (sessions, walks, parsing, classification, locating
+hosts on switch ports) lives in ``muster.collector.snmp``; this module hands
+it the sweep's live hosts (each passed by the scope guard), the site's
+credentials (secrets resolved, named without them) and the sweep's limits,
+and passes its Observations on. Which credential worked on which device is
+remembered in a file beside the CMDB (``snmp-credentials.json`` in the data
+folder) and tried first next time.
+"""
+
+import importlib
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from types import ModuleType
+from typing import Any
+
+from muster.cmdb.db import default_data_dir
+from muster.cmdb.observation import Observation
+from muster.collector.credentials import SnmpCredentials
+from muster.collector.scope import ScopeError
+from muster.collector.techniques.base import ProbeContext, Technique
+
+logger = logging.getLogger(__name__)
+
+SNMP_PACKAGE = "muster.collector.snmp"
+MEMORY_FILE = "snmp-credentials.json"
+# SNMP sessions in flight at once; each sends a request at a time.
+MAX_DEVICES_AT_ONCE = 64
+
+
+def snmp_package() -> ModuleType | None:
+    """Return the SNMP inventory package, or None when this build has none."""
+    try:
+        package = importlib.import_module(SNMP_PACKAGE)
+        package.snmp_inventory  # noqa: B018 -- a build without the inventory has no such name
+    except (ImportError, AttributeError):
+        return None
+    return package
+
+
+def credential_name(credential: SnmpCredentials, position: int) -> str:
+    """Name a credential as the inventory logs and remembers it: never the secret."""
+    raw = credential.reference or f"credential-{position}"
+    kind, _, where = raw.partition(":")
+    if kind == "value":
+        return f"command-line-{position}"
+    return re.sub(r"[^\w.@:-]", "_", f"{kind}:{where.rsplit('/', 1)[-1]}")[:64]
+
+
+def inventory_credentials(
+    package: ModuleType, credentials: Sequence[SnmpCredentials], context: ProbeContext
+) -> list[Any]:
+    """Turn the sweep's credentials into the inventory's, skipping (and naming) bad ones."""
+    converted = []
+    for position, credential in enumerate(credentials, start=1):
+        name = credential_name(credential, position)
+        try:
+            if credential.version == "2c":
+                converted.append(package.CommunityV2c(name=name, community=credential.community))
+            else:
+                converted.append(
+                    package.UsmUser(
+                        name=name,
+                        user=credential.user,
+                        auth_protocol=credential.auth_protocol,
+                        auth_key=credential.auth_key,
+                        priv_protocol=credential.priv_protocol,
+                        priv_key=credential.priv_key,
+                    )
+                )
+        except ValueError as exc:
+            # pydantic's message names fields and rules, never the secret's value.
+            context.error(f"SNMP credential {position} ({credential.label}) skipped: {exc}")
+    return converted
+
+
+async def snmp_inventory(
+    targets: Sequence[str], context: ProbeContext
+) -> AsyncIterator[Observation]:
+    """Yield the SNMP inventory's Observations of the devices among the targets."""
+    package = snmp_package()
+    if package is None:
+        context.probed(len(targets))
+        return
+    allowed = []
+    for address in targets:
+        try:
+            allowed.append(context.permit(address))
+        except ScopeError as exc:
+            context.error(str(exc))
+            context.probed()
+    credentials = inventory_credentials(package, context.credentials, context)
+    if not credentials or not allowed:
+        if not credentials:
+            context.error("SNMP skipped: the site has no usable SNMP credential")
+        context.probed(len(allowed))
+        return
+    memory = package.CredentialMemory.load(default_data_dir() / MEMORY_FILE)
+    settings = package.SnmpSettings(
+        probe_timeout=context.timeout,
+        probe_retries=context.retries,
+        concurrency=min(MAX_DEVICES_AT_ONCE, context.concurrency),
+    )
+    answered = 0
+    try:
+        async for result in package.snmp_inventory(
+            allowed,
+            credentials,
+            settings=settings,
+            memory=memory,
+            site=context.site,
+            sweep_id=context.sweep_id,
+            collector=context.collector,
+        ):
+            context.probed()
+            if result.error:
+                logger.debug("SNMP %s: %s", result.address, result.error)
+                continue
+            answered += 1
+            for observation in result.observations:
+                yield observation
+    finally:
+        memory.save()
+        logger.info("SNMP: %d of %d hosts answered", answered, len(allowed))
+
+
+class _SnmpTechnique(Technique):
+    def unavailable(self) -> str | None:
+        if snmp_package() is None:
+            return "the SNMP inventory is not part of this build of Muster"
+        return super().unavailable()
+
+
+TECHNIQUE = _SnmpTechnique(
+    name="snmp",
+    stage="host",
+    run=snmp_inventory,
+    summary="SNMP v2c/v3 inventory: system, interfaces, entities, forwarding tables",
+)
