@@ -3,7 +3,9 @@
 Walks come from Debian's snmpsim package (a Cisco Catalyst 3750, an HP
 ProCurve 2810) and from the PyPI package snmpsim-data (UPSs, access points,
 cameras). A walk is copied into the lab's data folder (snmpsim reads copies,
-never links), decompressed, and its bridge forwarding table
+never links), decompressed, and fitted to the lab: its ARP caches
+(ipNetToMediaTable, ipNetToPhysicalTable) are dropped, since they list hosts
+of the network it was recorded on, and its bridge forwarding table
 (dot1dTpFdbTable) is replaced by the lab hosts' MACs on the ports the lab
 wires them to, so a sweep can locate each host on its switch. Everything
 else is the device's recording as it was.
@@ -18,6 +20,8 @@ from muster.cmdb.errors import ConfigurationError
 
 DEBIAN_WALKS = Path("/usr/share/doc/snmpsim/examples/data")
 FDB_TABLE = "1.3.6.1.2.1.17.4.3.1"
+# ipNetToMediaTable and ipNetToPhysicalTable: the recorded network's hosts.
+FOREIGN_TABLES = ("1.3.6.1.2.1.4.22.", "1.3.6.1.2.1.4.35.")
 
 
 def walk_source(name: str) -> Path:
@@ -77,7 +81,7 @@ def install_walk(
     name: str, folder: Path, community: str, *, fdb: dict[str, int] | None = None
 ) -> Path:
     """Copy a walk into ``folder`` as ``<community>.snmprec``, with the lab's FDB if given."""
-    records = read_walk(walk_source(name))
+    records = [r for r in read_walk(walk_source(name)) if not r.startswith(FOREIGN_TABLES)]
     if fdb is not None:
         records = [r for r in records if not r.startswith(FDB_TABLE + ".")]
         records += fdb_records(fdb)
