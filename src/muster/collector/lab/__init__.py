@@ -3,7 +3,9 @@
 The lab's core namespace holds one bridge per school and routes between
 them; it has no route anywhere else, and no interface of the lab is in the
 machine's own namespace, so nothing sent in the lab can leave it. Each device
-is a namespace of its own wired to its school's bridge, running what it is:
+is a namespace of its own wired to its school's bridge, running what it is
+(the core itself is a Linux router answering SNMP with the real ``snmpd``,
+so a sweep reads the hosts behind it from its ARP cache):
 the real net-snmp ``snmpd``, snmpsim replaying a recorded walk, plain TCP
 listeners, or nothing at all (a host that answers only ping, one that
 answers only ARP). The collector namespace sits on the first school's
@@ -100,6 +102,7 @@ class Lab:
         self.workdir.chmod(0o755)
         try:
             self._wire()
+            self._start_router()
             for device in self.devices:
                 self._start(device)
             self._wait_ready()
@@ -226,25 +229,49 @@ class Lab:
             self._spawn(device, listen + [str(port) for port in device.ports])
 
     def _start_snmpd(self, device: Device, school: School) -> None:
-        assert self.workdir is not None
-        folder = self.workdir / device.name
-        folder.mkdir()
         lines = [
             f"agentAddress udp:{address(device)}:161",
             f"rocommunity {school.community} {LAB_NET}.0.0/16",
             f"sysName {device.name}",
             f"sysLocation {device.sys_location or school.name}",
-            "sysContact it@district.example",
             "sysServices 72",
         ]
         if device.sys_descr:
             lines.append(f"sysDescr {device.sys_descr}")
         if device.sys_object_id:
             lines.append(f"sysObjectID {device.sys_object_id}")
+        self._spawn(device, self._snmpd_argv(device.name, lines), self._snmpd_env(device.name))
+
+    def _start_router(self) -> None:
+        """Run snmpd on the core, answering each school's community on its gateway."""
+        lines = [
+            "agentAddress " + ",".join(f"udp:{s.gateway}:161" for s in self.schools),
+            *(f"rocommunity {s.community} {LAB_NET}.0.0/16" for s in self.schools),
+            "sysName core-router",
+            "sysLocation District office",
+            "sysServices 78",
+        ]
+        process = subprocess.Popen(  # noqa: S603 -- argv built here from the lab's own data
+            netns.in_namespace(self.core, self._snmpd_argv("core", lines)),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **self._snmpd_env("core")},
+            start_new_session=True,
+        )
+        self._processes.append(process)
+
+    def _snmpd_argv(self, name: str, lines: list[str]) -> list[str]:
+        assert self.workdir is not None
+        folder = self.workdir / name
+        folder.mkdir()
         config = folder / "snmpd.conf"
-        config.write_text("\n".join(lines) + "\n")
-        argv = ["snmpd", "-f", "-Lo", "-C", "-c", str(config), "-p", str(folder / "pid")]
-        self._spawn(device, argv, {"SNMP_PERSISTENT_DIR": str(folder)})
+        config.write_text("\n".join([*lines, "sysContact it@district.example"]) + "\n")
+        return ["snmpd", "-f", "-Lo", "-C", "-c", str(config), "-p", str(folder / "pid")]
+
+    def _snmpd_env(self, name: str) -> dict[str, str]:
+        assert self.workdir is not None
+        return {"SNMP_PERSISTENT_DIR": str(self.workdir / name)}
 
     def _start_snmpsim(self, device: Device, school: School) -> None:
         assert self.workdir is not None
@@ -273,23 +300,25 @@ class Lab:
         return {by_name[name].mac: port for name, port in switch.bridge_ports.items()}
 
     def _wait_ready(self) -> None:
-        """Wait until every device listens where it should."""
+        """Wait until the router and every device listen where they should."""
         deadline = time.monotonic() + READY_TIMEOUT_S
+        expected = [(self.core, "core", {"udp:161"})]
         for device in self.devices:
             wanted = {f"tcp:{port}" for port in device.ports}
             if device.role in ("snmpd", "snmpsim"):
                 wanted.add("udp:161")
-            while wanted - self._listening(device):
+            expected.append((self.ns(device.name), device.name, wanted))
+        for namespace, name, wanted in expected:
+            while missing := wanted - self._listening(namespace):
                 if time.monotonic() > deadline:
-                    missing = ", ".join(sorted(wanted - self._listening(device)))
                     raise ConfigurationError(
-                        f"lab device {device.name} is not listening on {missing}: "
-                        f"see {self.workdir}/{device.name}.log"
+                        f"lab device {name} is not listening on {', '.join(sorted(missing))}: "
+                        f"see {self.workdir}/{name}.log"
                     )
                 time.sleep(0.1)
 
-    def _listening(self, device: Device) -> set[str]:
-        out = netns.run(netns.in_namespace(self.ns(device.name), ["ss", "-Hlntu"]), check=False)
+    def _listening(self, namespace: str) -> set[str]:
+        out = netns.run(netns.in_namespace(namespace, ["ss", "-Hlntu"]), check=False)
         bound = set()
         for line in out.splitlines():
             fields = line.split()

@@ -7,8 +7,10 @@ never links), decompressed, and fitted to the lab: its ARP caches
 (ipNetToMediaTable, ipNetToPhysicalTable) are dropped, since they list hosts
 of the network it was recorded on, and its bridge forwarding table
 (dot1dTpFdbTable) is replaced by the lab hosts' MACs on the ports the lab
-wires them to, so a sweep can locate each host on its switch. Everything
-else is the device's recording as it was.
+wires them to, so a sweep can locate each host on its switch (with
+dot1dBaseNumPorts, counted from the recorded port table, where a trimmed
+recording left that scalar out). Everything else is the device's recording
+as it was.
 """
 
 import bz2
@@ -20,6 +22,8 @@ from muster.cmdb.errors import ConfigurationError
 
 DEBIAN_WALKS = Path("/usr/share/doc/snmpsim/examples/data")
 FDB_TABLE = "1.3.6.1.2.1.17.4.3.1"
+BASE_NUM_PORTS = "1.3.6.1.2.1.17.1.2.0"
+BASE_PORT_IF_INDEX = "1.3.6.1.2.1.17.1.4.1.2."
 # ipNetToMediaTable and ipNetToPhysicalTable: the recorded network's hosts.
 FOREIGN_TABLES = ("1.3.6.1.2.1.4.22.", "1.3.6.1.2.1.4.35.")
 
@@ -85,6 +89,9 @@ def install_walk(
     if fdb is not None:
         records = [r for r in records if not r.startswith(FDB_TABLE + ".")]
         records += fdb_records(fdb)
+        if not any(r.startswith(BASE_NUM_PORTS + "|") for r in records):
+            ports = sum(1 for r in records if r.startswith(BASE_PORT_IF_INDEX))
+            records.append(f"{BASE_NUM_PORTS}|2|{ports}")
     records.sort(key=_oid_key)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{community}.snmprec"
