@@ -9,14 +9,15 @@ and ``arp-scan``. Each is run ROUNDS times; the median wall time counts.
 Prints hosts found, times and the ratios; the target is Muster in at most
 half of nmap's time. Run as root: ``bench/sweep [--hosts 220] [--rounds 3]``.
 
-The SNMP half (inventory of simulated devices against
-fusioninventory-netinventory) needs the SNMP technique; see the note printed
-at the end.
+Then the SNMP half (``snmp_inventory``): Muster's SNMP inventory of
+simulated devices against fusioninventory-netinventory; it needs a build of
+Muster with the SNMP inventory and says so otherwise.
 """
 
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -31,62 +32,13 @@ from muster.cmdb.db import Database
 from muster.cmdb.models import Sweep
 from muster.collector.lab import netns
 
-NET = "10.78.0"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from segment import NET, Segment
+
 SUBNET = f"{NET}.0/24"
 RATE = 10000
 # How long each Muster sweep took by its own record: from start to the last write.
 SWEEP_SECONDS: list[float] = []
-
-
-class Segment:
-    """A /24 with a collector and ``hosts`` macvlan hosts, all in mstr-<pid>-b* namespaces."""
-
-    def __init__(self, hosts: int) -> None:
-        tag = f"{netns.PREFIX}{os.getpid()}-b"
-        self.wire, self.hosts_ns, self.collector = f"{tag}wire", f"{tag}hosts", f"{tag}coll"
-        self.hosts = hosts
-
-    def up(self) -> None:
-        netns.remove_stale()
-        for name in (self.wire, self.hosts_ns, self.collector):
-            netns.add(name)
-        netns.ip("link", "add", "br0", "type", "bridge", namespace=self.wire)
-        netns.ip("link", "set", "br0", "up", namespace=self.wire)
-        for name, peer, address in (
-            (self.collector, "pc", f"{NET}.250/24"),
-            (self.hosts_ns, "ph", None),
-        ):
-            veth = ["eth0", "netns", name, "type", "veth", "peer", "name", peer]
-            netns.run(["ip", "link", "add", *veth, "netns", self.wire])
-            netns.ip("link", "set", peer, "master", "br0", "up", namespace=self.wire)
-            netns.ip("link", "set", "eth0", "up", namespace=name)
-            if address:
-                netns.ip("addr", "add", address, "dev", "eth0", namespace=name)
-        self._macvlans()
-
-    def _macvlans(self) -> None:
-        # Each macvlan answers ARP only for its own address, like separate machines.
-        for key in ("all.arp_ignore=1", "all.arp_announce=2", "default.arp_ignore=1"):
-            argv = ["sysctl", "-qw", f"net.ipv4.conf.{key}"]
-            netns.run(netns.in_namespace(self.hosts_ns, argv))
-        lines = []
-        for n in range(1, self.hosts + 1):
-            mac = f"00:1b:21:78:{n // 256:02x}:{n % 256:02x}"
-            lines += [
-                f"link add m{n} link eth0 address {mac} type macvlan mode bridge",
-                f"addr add {NET}.{n}/24 dev m{n}",
-                f"link set m{n} up",
-            ]
-        with tempfile.NamedTemporaryFile("w", suffix=".ip", delete=False) as batch:
-            batch.write("\n".join(lines) + "\n")
-        try:
-            netns.run(["ip", "-n", self.hosts_ns, "-batch", batch.name])
-        finally:
-            Path(batch.name).unlink()
-
-    def down(self) -> None:
-        for name in (self.collector, self.hosts_ns, self.wire):
-            netns.remove(name)
 
 
 def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
@@ -169,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hosts", type=int, default=220)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--snmp-devices", type=int, default=60)
     parser.add_argument("--measure-liveness", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.measure_liveness:
@@ -201,6 +154,54 @@ def main() -> None:
         finally:
             segment.down()
     report(options.hosts, times, found)
+    snmp_half(options.snmp_devices, options.rounds)
+
+
+def snmp_half(devices: int, rounds: int) -> None:
+    """Run and report the SNMP half, or say why it cannot run in this build."""
+    from muster.collector.techniques.snmp_technique import snmp_package
+
+    if snmp_package() is None:
+        print("SNMP inventory vs fusioninventory-netinventory: not run; this build of Muster")
+        print("  has no SNMP inventory (muster.collector.snmp)")
+        return
+    import sweep_snmp as half
+
+    segment = Segment(devices, net=half.NET, name="s")
+    muster, swept, fusion = [], [], []
+    found: dict[str, set[int]] = {"muster": set(), "fusioninventory": set()}
+    workdir = half.scratch()
+    try:
+        segment.up()
+        half.start_devices(segment, workdir)
+        for round_ in range(rounds):
+            seconds, sweep_seconds, count = half.run_muster(segment, workdir, round_)
+            muster.append(seconds)
+            swept.append(sweep_seconds)
+            found["muster"].add(count)
+            seconds, count = half.run_fusioninventory(segment)
+            fusion.append(seconds)
+            found["fusioninventory"].add(count)
+    finally:
+        segment.down()
+        shutil.rmtree(workdir, ignore_errors=True)
+    rates = {
+        "muster sweep, whole command": devices / statistics.median(muster),
+        "muster sweep, its record": devices / statistics.median(swept),
+        f"fusioninventory-netinventory, {half.THREADS} threads": devices
+        / statistics.median(fusion),
+    }
+    print(f"SNMP inventory of {devices} simulated devices (median of {rounds})")
+    for name, rate in rates.items():
+        print(f"  {name:<46} {rate:7.1f} devices/s")
+    print(
+        f"  devices inventoried: muster {sorted(found['muster'])}, "
+        f"fusioninventory {sorted(found['fusioninventory'])}"
+    )
+    fusion_rate = list(rates.values())[-1]
+    print("ratios to fusioninventory-netinventory (target >= 5)")
+    for name, rate in list(rates.items())[:2]:
+        print(f"  {name:<46} {rate / fusion_rate:7.2f}")
 
 
 def report(hosts: int, times: dict[str, list[float]], found: dict[str, set[int]]) -> None:
@@ -221,7 +222,6 @@ def report(hosts: int, times: dict[str, list[float]], found: dict[str, set[int]]
     print("ratios to nmap -sn (target for the liveness sweep: <= 0.50)")
     for name, seconds, _counts in rows[:3]:
         print(f"  {name:<46} {seconds / nmap:6.2f}   (to arp-scan {seconds / arp_scan:.2f})")
-    print("SNMP inventory vs fusioninventory-netinventory: not run; it needs the SNMP technique")
 
 
 if __name__ == "__main__":
