@@ -185,23 +185,7 @@ def snmp_half(devices: int, rounds: int) -> None:
     finally:
         segment.down()
         shutil.rmtree(workdir, ignore_errors=True)
-    rates = {
-        "muster sweep, whole command": devices / statistics.median(muster),
-        "muster sweep, its record": devices / statistics.median(swept),
-        f"fusioninventory-netinventory, {half.THREADS} threads": devices
-        / statistics.median(fusion),
-    }
-    print(f"SNMP inventory of {devices} simulated devices (median of {rounds})")
-    for name, rate in rates.items():
-        print(f"  {name:<46} {rate:7.1f} devices/s")
-    print(
-        f"  devices inventoried: muster {sorted(found['muster'])}, "
-        f"fusioninventory {sorted(found['fusioninventory'])}"
-    )
-    fusion_rate = list(rates.values())[-1]
-    print("ratios to fusioninventory-netinventory (target >= 5)")
-    for name, rate in list(rates.items())[:2]:
-        print(f"  {name:<46} {rate / fusion_rate:7.2f}")
+    report_snmp(devices, rounds, {"muster": muster, "swept": swept, "fusion": fusion}, found)
 
 
 def report(hosts: int, times: dict[str, list[float]], found: dict[str, set[int]]) -> None:
@@ -222,6 +206,30 @@ def report(hosts: int, times: dict[str, list[float]], found: dict[str, set[int]]
     print("ratios to nmap -sn (target for the liveness sweep: <= 0.50)")
     for name, seconds, _counts in rows[:3]:
         print(f"  {name:<46} {seconds / nmap:6.2f}   (to arp-scan {seconds / arp_scan:.2f})")
+
+
+def report_snmp(
+    devices: int, rounds: int, times: dict[str, list[float]], found: dict[str, set[int]]
+) -> None:
+    import snmp_inventory as half
+
+    rates = {
+        "muster sweep, whole command": devices / statistics.median(times["muster"]),
+        "muster sweep, its record": devices / statistics.median(times["swept"]),
+        f"fusioninventory-netinventory, {half.THREADS} threads": devices
+        / statistics.median(times["fusion"]),
+    }
+    print(f"SNMP inventory of {devices} simulated devices (median of {rounds})")
+    for name, rate in rates.items():
+        print(f"  {name:<46} {rate:7.1f} devices/s")
+    print(
+        f"  devices inventoried: muster {sorted(found['muster'])}, "
+        f"fusioninventory {sorted(found['fusioninventory'])}"
+    )
+    fusion_rate = list(rates.values())[-1]
+    print("ratios to fusioninventory-netinventory (target >= 5)")
+    for name, rate in list(rates.items())[:2]:
+        print(f"  {name:<46} {rate / fusion_rate:7.2f}")
 
 
 if __name__ == "__main__":

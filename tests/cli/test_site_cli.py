@@ -37,12 +37,22 @@ def test_site_add_keeps_community_but_never_prints_it(database: Database) -> Non
 
 def test_site_add_refuses_public_subnet_without_allow_public(database: Database) -> None:
     muster(database, "site", "add", "dmz", "--subnet", "10.9.0.0/24")
-    muster(database, "site", "add", "dmz", "--subnet", "9.9.9.0/24")
 
-    code, out = muster(database, "site", "add", "dmz", "--priority", "1")
+    code, out = muster(database, "site", "add", "dmz", "--subnet", "9.9.9.0/24")
+    shown = muster(database, "site", "show", "dmz")[1]
+    allowed = muster(database, "site", "add", "dmz", "--subnet", "9.9.9.0/24", "--allow-public")
 
     assert code == 1
     assert "subnet 9.9.9.0/24 is public address space: add --allow-public" in out
+    assert "subnets: 10.9.0.0/24 excluded" in shown
+    assert allowed == (0, "site dmz (dmz): 10.9.0.0/24, 9.9.9.0/24")
+
+
+def test_site_add_refuses_an_unknown_profile_naming_the_choices(database: Database) -> None:
+    code, out = muster(database, "site", "add", "x", "--subnet", "10.9.0.0/24", "--profile", "max")
+
+    assert code == 1
+    assert out == "error: profile 'max' is not known: use one of liveness, quick, standard, full"
 
 
 def test_site_apply_writes_the_config_and_says_which_sites(

@@ -76,6 +76,17 @@ def inventory_credentials(
     return converted
 
 
+def _permitted(targets: Sequence[str], context: ProbeContext) -> list[str]:
+    allowed = []
+    for address in targets:
+        try:
+            allowed.append(context.permit(address))
+        except ScopeError as exc:
+            context.error(str(exc))
+            context.probed()
+    return allowed
+
+
 async def snmp_inventory(
     targets: Sequence[str], context: ProbeContext
 ) -> AsyncIterator[Observation]:
@@ -84,16 +95,10 @@ async def snmp_inventory(
     if package is None:
         context.probed(len(targets))
         return
-    allowed = []
-    for address in targets:
-        try:
-            allowed.append(context.permit(address))
-        except ScopeError as exc:
-            context.error(str(exc))
-            context.probed()
-    credentials = inventory_credentials(package, context.credentials, context)
-    if not credentials or not allowed:
-        if not credentials:
+    allowed = _permitted(targets, context)
+    credentials = inventory_credentials(package, context.credentials, context) if allowed else []
+    if not credentials:
+        if allowed:
             context.error("SNMP skipped: the site has no usable SNMP credential")
         context.probed(len(allowed))
         return
@@ -115,6 +120,7 @@ async def snmp_inventory(
             collector=context.collector,
         ):
             context.probed()
+            # A host that does not speak SNMP is the rule, not an error of the sweep.
             if result.error:
                 logger.debug("SNMP %s: %s", result.address, result.error)
                 continue
