@@ -110,7 +110,7 @@ def test_sweep_names_attached_hosts_by_mac_and_vendor(swept: Swept) -> None:
         "10.77.1.2": "Cisco",
         "10.77.1.10": "Dell",
         "10.77.1.20": "HP",
-        "10.77.1.30": "APC",
+        "10.77.1.30": "Eaton",
         "10.77.1.40": "Intel",
     }
 
