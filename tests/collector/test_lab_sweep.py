@@ -182,3 +182,33 @@ def test_sweep_stopped_half_way_keeps_what_it_found_and_is_interrupted(
     assert {"10.77.1.1", "10.77.1.2", "10.77.1.10", "10.77.1.20"} <= found
     assert found < LIVE["lincoln-es"] | {"10.77.1.250"}
     assert sweep.observations == len(found)
+
+
+def test_sweep_without_raw_sockets_finds_hosts_by_tcp_connect(lab: Lab, tmp_path: Path) -> None:
+    config = tmp_path / "muster.toml"
+    config.write_text(config_toml())
+    env = {
+        **os.environ,
+        **lab.environment(),
+        "MUSTER_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
+    }
+    targets = ["10.77.1.10", "10.77.1.40", "10.77.2.10", "10.77.2.30"]
+    # Root without CAP_NET_RAW: no ARP, no ICMP, no nmap SYN; TCP connect still works.
+    unprivileged = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", MUSTER]
+    argv = [*unprivileged, "sweep", "--all", "--config", str(config), "--format", "json"]
+    argv += [arg for address in targets for arg in ("--target", address)]
+
+    done = subprocess.run(lab.in_collector(argv), env=env, capture_output=True, text=True)
+
+    assert done.returncode == 0, done.stderr
+    runs = json.loads(done.stdout)
+    assert [(r["site"], r["techniques"], r["alive"]) for r in runs] == [
+        ("lincoln-es", ["tcp"], 1),
+        ("roosevelt-ms", ["tcp"], 1),
+    ]
+    assert "skipped arp: arp needs root (raw packets)" in runs[0]["errors"]
+    database = Database(env["MUSTER_DATABASE_URL"])
+    with database.session() as session:
+        found = {ip: a.macs for a in list_assets(session) for ip in a.ips}
+    database.dispose()
+    assert found == {"10.77.1.10": [], "10.77.2.10": []}

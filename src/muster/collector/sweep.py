@@ -12,7 +12,6 @@ recorded as interrupted.
 
 import asyncio
 import logging
-import os
 import shutil
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from muster.collector.records import finish_sweep, start_sweep
 from muster.collector.scope import Scope
 from muster.collector.techniques import REGISTRY
 from muster.collector.techniques.arp import attached_segments
-from muster.collector.techniques.base import ProbeContext
+from muster.collector.techniques.base import ProbeContext, raw_sockets_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +88,7 @@ def choose_techniques(
     if (
         techniques is None
         and "tcp" in wanted
-        and os.geteuid() == 0
+        and raw_sockets_allowed()
         and shutil.which("nmap") is not None
     ):
         wanted[wanted.index("tcp")] = "syn"

@@ -10,12 +10,12 @@ builds an Observation stamped with the site, sweep id and collector.
 """
 
 import logging
-import os
 import shutil
 import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal, Protocol
 
 from muster.cmdb.observation import Observation, parse_observation
@@ -100,6 +100,16 @@ class Run(Protocol):
     ) -> AsyncIterator[Observation]: ...
 
 
+@lru_cache(maxsize=1)
+def raw_sockets_allowed() -> bool:
+    """Tell whether this process may open raw sockets (root with CAP_NET_RAW)."""
+    try:
+        socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).close()
+    except PermissionError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Technique:
     """A technique as the orchestrator sees it."""
@@ -113,7 +123,7 @@ class Technique:
 
     def unavailable(self) -> str | None:
         """Say why this technique cannot run here, or None when it can."""
-        if self.needs_root and os.geteuid() != 0:
+        if self.needs_root and not raw_sockets_allowed():
             return f"{self.name} needs root (raw packets)"
         if self.needs_program and shutil.which(self.needs_program) is None:
             return f"{self.name} needs the {self.needs_program} program, which is not installed"

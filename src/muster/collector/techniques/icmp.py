@@ -15,7 +15,7 @@ import struct
 from collections.abc import AsyncIterator, Sequence
 
 from muster.cmdb.observation import Observation
-from muster.collector.techniques.base import ProbeContext, Technique
+from muster.collector.techniques.base import ProbeContext, Technique, raw_sockets_allowed
 from muster.collector.techniques.rounds import Rounds, open_receiver, receive
 
 logger = logging.getLogger(__name__)
@@ -42,8 +42,8 @@ def echo_request(identifier: int, sequence: int) -> bytes:
 
 
 def open_icmp_socket() -> tuple[socket.socket, bool]:
-    """Open an ICMP socket: raw for root, datagram otherwise; say whether it is raw."""
-    if os.geteuid() == 0:
+    """Open an ICMP socket: raw when allowed, datagram otherwise; say whether it is raw."""
+    if raw_sockets_allowed():
         return socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP), True
     return socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP), False
 
@@ -108,7 +108,18 @@ async def icmp_sweep(targets: Sequence[str], context: ProbeContext) -> AsyncIter
         yield context.observation("icmp", address)
 
 
-TECHNIQUE = Technique(
+class _IcmpTechnique(Technique):
+    def unavailable(self) -> str | None:
+        # Without ICMP the sweep falls back to TCP probes of every address.
+        try:
+            sock, _raw = open_icmp_socket()
+        except PermissionError:
+            return "icmp needs root or this group in net.ipv4.ping_group_range"
+        sock.close()
+        return super().unavailable()
+
+
+TECHNIQUE = _IcmpTechnique(
     name="icmp",
     stage="liveness",
     run=icmp_sweep,
