@@ -14,10 +14,9 @@ import pytest
 from sqlalchemy.exc import SQLAlchemyError
 
 from muster.cmdb.db import Database
-from muster.cmdb.views import AssetSummary, describe_asset, find_asset, list_assets
+from muster.cmdb.views import AssetSummary, describe_asset, find_asset, list_assets, list_sweeps
 from muster.collector.lab import Lab
 from muster.collector.lab.district import DEVICES, address, config_toml
-from muster.collector.records import list_sweeps
 from tests.collector.conftest import MUSTER, run_in_lab
 
 LIVE = {
@@ -80,7 +79,7 @@ def test_sweep_all_goes_highest_priority_first_and_records_counts(swept: Swept) 
             ("roosevelt-ms", "completed", 254, 5),
         ]
     with swept.database.session() as session:
-        sweeps = list_sweeps(session)
+        sweeps, _total = list_sweeps(session)
     assert [(s.site, s.status, s.alive, s.probed == s.total) for s in sweeps] == [
         ("roosevelt-ms", "completed", 5, True),
         ("lincoln-es", "completed", 6, True),
@@ -148,7 +147,7 @@ def wait_for_sweep_record(database: Database) -> None:
         time.sleep(0.05)
         # The database gets its schema from the sweeping process; it may not have it yet.
         with contextlib.suppress(SQLAlchemyError), database.session() as session:
-            if list_sweeps(session):
+            if list_sweeps(session)[1]:
                 return
     raise AssertionError("the sweep never recorded itself")
 
@@ -175,7 +174,7 @@ def test_sweep_stopped_half_way_keeps_what_it_found_and_is_interrupted(
     assert process.returncode == 130, err
     assert "sweep interrupted: what was found is kept" in err
     with database.session() as session:
-        (sweep,) = list_sweeps(session)
+        (sweep,), _total = list_sweeps(session)
         found = {ip for a in list_assets(session) for ip in a.ips}
     database.dispose()
     assert sweep.status == "interrupted"

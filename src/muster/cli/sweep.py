@@ -210,12 +210,12 @@ def list_command(
 ) -> None:
     """List the latest sweeps, newest first."""
     from muster.cmdb.sites import get_site
-    from muster.collector.records import list_sweeps
+    from muster.cmdb.views import list_sweeps
 
     fmt = check_format(output_format)
     with open_database(ctx).session() as session:
-        site_id = get_site(session, site).id if site else None
-        rows = list_sweeps(session, site_id=site_id, limit=limit)
+        code = get_site(session, site).code if site else None
+        rows, _total = list_sweeps(session, site=code, limit=limit)
     columns = ("id", "site", "status", "trigger", "started_at", "targets", "alive", "observations")
     render(rows, columns, fmt, title=f"{len(rows)} sweeps")
 
@@ -226,7 +226,7 @@ def show_command(
     sweep_id: int = typer.Argument(..., help="The sweep's id."),
 ) -> None:
     """Show one sweep: progress, counts and every error."""
-    from muster.collector.records import get_sweep
+    from muster.cmdb.views import get_sweep
 
     with open_database(ctx).session() as session:
         sweep = get_sweep(session, sweep_id)

@@ -1,4 +1,4 @@
-"""Sweep records in the CMDB: started, progressing, finished, and the view the API reads.
+"""Sweep records in the CMDB: started, progressing, finished (``cmdb.views`` reads them).
 
 A running sweep beats its heartbeat whenever it hands Observations over; a
 sweep marked running whose heartbeat is older than ``STALE_AFTER`` belongs to
@@ -8,55 +8,17 @@ a process that died, and is marked interrupted when next looked at.
 import logging
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.cmdb.db import Database
 from muster.cmdb.errors import NotFoundError
-from muster.cmdb.models import Site, Sweep, utcnow
+from muster.cmdb.models import Sweep, utcnow
 
 logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=2)
 MAX_ERRORS = 200
-
-
-class SweepView(BaseModel):
-    """A sweep as the CLI and the API show it."""
-
-    id: int
-    site: str | None
-    status: str
-    trigger: str
-    started_at: datetime
-    finished_at: datetime | None
-    techniques: list[str]
-    targets: int
-    total: int
-    probed: int
-    alive: int
-    observations: int
-    errors: list[str]
-
-
-def view(sweep: Sweep, site_code: str | None) -> SweepView:
-    """Build the view of a sweep row."""
-    return SweepView(
-        id=sweep.id,
-        site=site_code,
-        status=sweep.status,
-        trigger=sweep.trigger,
-        started_at=sweep.started_at,
-        finished_at=sweep.finished_at,
-        techniques=list(sweep.techniques or []),
-        targets=sweep.targets,
-        total=sweep.total,
-        probed=sweep.probed,
-        alive=sweep.alive,
-        observations=sweep.observations,
-        errors=list(sweep.errors or []),
-    )
 
 
 def start_sweep(
@@ -139,27 +101,3 @@ def running_sweep(session: Session, site_id: int) -> int | None:
     return session.scalar(
         select(Sweep.id).where(Sweep.site_id == site_id, Sweep.status == "running").limit(1)
     )
-
-
-def get_sweep(session: Session, sweep_id: int) -> SweepView:
-    """Return one sweep, or raise NotFoundError."""
-    sweep = session.get(Sweep, sweep_id)
-    if sweep is None:
-        raise NotFoundError(f"sweep {sweep_id} does not exist: `muster sweep list` shows them")
-    site = session.get(Site, sweep.site_id) if sweep.site_id else None
-    return view(sweep, site.code if site else None)
-
-
-def list_sweeps(
-    session: Session, *, site_id: int | None = None, limit: int = 50
-) -> list[SweepView]:
-    """Return the latest sweeps, newest first."""
-    query = (
-        select(Sweep, Site.code)
-        .join(Site, Sweep.site_id == Site.id, isouter=True)
-        .order_by(Sweep.id.desc())
-        .limit(limit)
-    )
-    if site_id is not None:
-        query = query.where(Sweep.site_id == site_id)
-    return [view(sweep, code) for sweep, code in session.execute(query)]

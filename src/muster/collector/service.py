@@ -16,15 +16,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from muster.cmdb.db import Database
-from muster.cmdb.errors import ConfigurationError, MusterError
+from muster.cmdb.errors import ConfigurationError, MusterError, StateConflictError
 from muster.cmdb.sites import get_site, sites_by_priority
-from muster.collector.records import SweepView, get_sweep, running_sweep
+from muster.cmdb.views import SweepView, get_sweep
+from muster.collector.records import running_sweep
 from muster.collector.sweep import Sweeper, SweepPlan, plan_sweep
 
 logger = logging.getLogger(__name__)
 
 
-class SweepBusyError(MusterError):
+class SweepBusyError(StateConflictError):
     """The site is already being swept."""
 
 

@@ -1,8 +1,8 @@
 """Collector: site sweep settings, exclusions, SNMP credentials, sweep progress, schedules
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-03 17:23:16.315695
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-03 18:11:37.017586
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import muster.cmdb.models
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
