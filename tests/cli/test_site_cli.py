@@ -43,7 +43,7 @@ def test_site_add_refuses_public_subnet_without_allow_public(database: Database)
     allowed = muster(database, "site", "add", "dmz", "--subnet", "9.9.9.0/24", "--allow-public")
 
     assert code == 1
-    assert "subnet 9.9.9.0/24 is public address space: add --allow-public" in out
+    assert "subnet 9.9.9.0/24 is public address space: allow public space" in out
     assert "subnets: 10.9.0.0/24 excluded" in shown
     assert allowed == (0, "site dmz (dmz): 10.9.0.0/24, 9.9.9.0/24")
 

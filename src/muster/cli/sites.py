@@ -1,7 +1,6 @@
 """``muster site``: the schools and buildings Muster knows, their subnets and sweep settings."""
 
 from pathlib import Path
-from typing import Any
 
 import typer
 from pydantic import BaseModel
@@ -65,6 +64,7 @@ def add_command(
     """Add a site, or add subnets, exclusions and communities to an existing one."""
     from muster.cmdb.sites import add_exclusions, add_snmp_credentials, upsert_site
     from muster.collector.config import SnmpCredentialConfig
+    from muster.collector.settings import change_sweep_settings
 
     settings = _given_settings(
         profile=profile,
@@ -82,7 +82,7 @@ def add_command(
         site = upsert_site(session, code, name=name, subnets=subnet, contact=contact)
         add_exclusions(session, site, exclude)
         add_snmp_credentials(session, site, credentials)
-        _set_settings(site, settings)
+        change_sweep_settings(session, site, settings)
         summary = f"site {site.code} ({site.name}): " + (
             ", ".join(s.cidr for s in site.subnets) or "no subnets"
         )
@@ -91,40 +91,6 @@ def add_command(
 
 def _given_settings(**options: object) -> dict[str, object]:
     return {name: value for name, value in options.items() if value is not None}
-
-
-def _set_settings(site: Any, settings: dict[str, object]) -> None:
-    """Validate the site's settings with the ones given, refuse public space, then set them."""
-    from pydantic import ValidationError
-
-    from muster.cmdb.errors import ConfigurationError
-    from muster.cmdb.observation import describe_validation_error
-    from muster.cmdb.sites import set_sweep_settings
-    from muster.collector.config import SweepDefaults
-
-    current = {name: getattr(site, name) for name in SweepDefaults.model_fields}
-    try:
-        merged = SweepDefaults.model_validate({**current, **settings}).model_dump()
-    except ValidationError as exc:
-        raise ConfigurationError(
-            describe_validation_error(exc, where=f"site {site.code}")
-        ) from exc
-    _check_public(site.code, [s.cidr for s in site.subnets], merged["allow_public"])
-    set_sweep_settings(site, {name: merged[name] for name in settings})
-
-
-def _check_public(code: str, subnets: list[str], allow_public: bool) -> None:
-    import netaddr
-
-    from muster.cmdb.errors import ConfigurationError
-    from muster.collector.scope import is_public
-
-    for cidr in subnets:
-        if not allow_public and is_public(netaddr.IPNetwork(cidr).network):
-            raise ConfigurationError(
-                f"site {code!r}: subnet {cidr} is public address space: add --allow-public "
-                "if this site really uses it"
-            )
 
 
 @site_app.command("apply")

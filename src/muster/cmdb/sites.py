@@ -10,7 +10,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -134,6 +134,16 @@ class SiteView(BaseModel):
     subnets: list[str]
     assets: int
     created_at: datetime
+    # How the collector sweeps it.
+    exclusions: list[str] = Field(description="Ranges inside its subnets never swept.")
+    profile: str = Field(description="Techniques: liveness, quick, standard or full.")
+    techniques: list[str] | None = Field(description="Techniques instead of the profile's.")
+    port_profile: str = Field(description="TCP ports: none, minimal, common or extended.")
+    ports: list[int] | None = Field(description="TCP ports instead of the port profile's.")
+    rate_limit: int = Field(description="Packets per second a sweep may send.")
+    priority: int = Field(description="`muster sweep --all` sweeps higher priorities first.")
+    allow_public: bool = Field(description="Whether sweeps may touch public address space.")
+    schedule: str | None = Field(description="Cron expression of its scheduled sweeps.")
 
 
 def site_view(session: Session, site: Site) -> SiteView:
@@ -146,6 +156,8 @@ def site_view(session: Session, site: Site) -> SiteView:
         subnets=[subnet.cidr for subnet in site.subnets],
         assets=count,
         created_at=site.created_at,
+        exclusions=[exclusion.cidr for exclusion in site.exclusions],
+        **{name: getattr(site, name) for name in SWEEP_SETTINGS},
     )
 
 

@@ -3,7 +3,9 @@
 Each site with a ``schedule`` (a cron expression, local time) has one job,
 ``sweep:<code>``, in the ``apscheduler_jobs`` table of the CMDB, so a restart
 of ``muster serve`` loses none and runs a missed one once (coalesced) if it
-is no more than ``MISFIRE_GRACE`` late. A job that fires while the same
+is no more than ``MISFIRE_GRACE`` late. Schedules changed in the CMDB (by
+the API, the CLI or a configuration file) are picked up every
+``SYNC_EVERY`` seconds. A job that fires while the same
 site's sweep still runs (started by hand, by the API, or by an earlier
 firing) is skipped and logged, not queued.
 """
@@ -12,6 +14,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -26,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 JOB_PREFIX = "sweep:"
 MISFIRE_GRACE = 3600
+SYNC_EVERY = 60
 
 # The service scheduled jobs use; jobs are stored by reference, so they find it here.
 _service: SweepService | None = None
@@ -62,7 +66,8 @@ class SweepScheduler:
             engine=service.database.engine, tablename=ScheduledJob.__tablename__
         )
         self.scheduler = BackgroundScheduler(
-            jobstores={"default": store},
+            # Scheduled sweeps persist in the CMDB; the re-sync job is this process's own.
+            jobstores={"default": store, "memory": MemoryJobStore()},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -75,6 +80,10 @@ class SweepScheduler:
         global _service
         _service = self.service
         self.scheduler.start()
+        # Schedules changed through the API or the CLI are picked up within a minute.
+        self.scheduler.add_job(
+            self.sync, "interval", seconds=SYNC_EVERY, id="sync", jobstore="memory"
+        )
         return self.sync()
 
     def sync(self) -> list[ScheduleView]:
