@@ -8,15 +8,18 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import SQLAlchemyError
 
 from muster.cmdb.db import Database
+from muster.cmdb.models import utcnow
 from muster.cmdb.views import AssetSummary, describe_asset, find_asset, list_assets, list_sweeps
 from muster.collector.lab import Lab
 from muster.collector.lab.district import DEVICES, address, config_toml
+from muster.collector.records import reap_stale
 from tests.collector.conftest import MUSTER, run_in_lab
 
 LIVE = {
@@ -211,3 +214,36 @@ def test_sweep_without_raw_sockets_finds_hosts_by_tcp_connect(lab: Lab, tmp_path
         found = {ip: a.macs for a in list_assets(session) for ip in a.ips}
     database.dispose()
     assert found == {"10.77.1.10": [], "10.77.2.10": []}
+
+
+def test_sweep_killed_outright_keeps_what_it_found_and_is_reaped_as_interrupted(
+    lab: Lab, tmp_path: Path
+) -> None:
+    config = tmp_path / "slow.toml"
+    config.write_text(config_toml(rate_limit=20))
+    url = f"sqlite:///{tmp_path / 'muster.db'}"
+    env = {**os.environ, **lab.environment(), "MUSTER_DATABASE_URL": url}
+    argv = [MUSTER, "sweep", "--site", "lincoln-es", "--config", str(config)]
+    process = subprocess.Popen(
+        lab.in_collector(argv), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    database = Database(url)
+    wait_for_sweep_record(database)
+    # Long enough for the first hosts to answer and for the next store, a second later.
+    time.sleep(4.0)
+
+    process.kill()
+    process.wait(timeout=30)
+
+    with database.session() as session:
+        found = {ip for a in list_assets(session) for ip in a.ips}
+        (running,), _total = list_sweeps(session)
+    with database.session(writer=True) as session:
+        reaped = reap_stale(session, now=utcnow() + timedelta(minutes=3))
+    with database.session() as session:
+        (sweep,), _total = list_sweeps(session)
+    database.dispose()
+    assert {"10.77.1.1", "10.77.1.2", "10.77.1.10", "10.77.1.20"} <= found
+    assert running.status == "running"
+    assert (reaped, sweep.status) == ([sweep.id], "interrupted")
+    assert sweep.errors == ["the sweeping process stopped without finishing"]

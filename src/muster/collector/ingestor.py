@@ -3,7 +3,8 @@
 Batches are ingested one at a time in a worker thread (ingest is blocking
 database work) inside writer sessions, so probing never waits for the
 database and the database never sees two of this sweep's batches at once.
-Each batch also records the sweep's progress and heartbeat. ``flush_now``
+Each batch also records the sweep's progress and heartbeat; ``keep_up``
+stores what waits every second and beats the heartbeat in quiet stages. ``flush_now``
 ingests whatever is left synchronously: it is what an interrupted sweep
 calls on its way out.
 """
@@ -18,6 +19,10 @@ from muster.cmdb.observation import Observation
 from muster.collector.records import beat
 
 logger = logging.getLogger(__name__)
+
+FLUSH_EVERY = 1.0
+# Heartbeat every 30 s while nothing new comes in (records.STALE_AFTER is 2 min).
+BEAT_EVERY_TICKS = 30
 
 
 class Ingestor:
@@ -43,10 +48,31 @@ class Ingestor:
     async def add(self, observation: Observation) -> None:
         """Take one Observation; start ingesting a batch once enough have come."""
         self.buffer.append(observation)
-        if len(self.buffer) >= self.batch and (self._running is None or self._running.done()):
-            await self._collect()
+        if len(self.buffer) >= self.batch:
+            await self._start_batch()
+
+    async def _start_batch(self) -> None:
+        if self._running is not None and not self._running.done():
+            return
+        await self._collect()
+        if self.buffer:
             batch, self.buffer = self.buffer, []
             self._running = asyncio.create_task(asyncio.to_thread(self._ingest, batch))
+
+    async def keep_up(self, every: float = FLUSH_EVERY) -> None:
+        """Until cancelled: store what waits, and beat the heartbeat, every ``every`` seconds.
+
+        A sweep killed without warning (SIGKILL, power cut) so loses at most
+        that much, and a long quiet stage still shows the sweep is alive.
+        """
+        beats = 0
+        while True:
+            await asyncio.sleep(every)
+            beats += 1
+            if self.buffer:
+                await self._start_batch()
+            elif beats % BEAT_EVERY_TICKS == 0 and (self._running is None or self._running.done()):
+                self._running = asyncio.create_task(asyncio.to_thread(self._ingest, []))
 
     async def drain(self) -> None:
         """Ingest everything received so far and wait until it is stored."""
@@ -72,7 +98,7 @@ class Ingestor:
     def _ingest(self, batch: list[Observation]) -> None:
         try:
             with self.database.session(writer=True) as session:
-                report = ingest(session, batch)
+                report = ingest(session, batch) if batch else None
                 beat(
                     session,
                     self.sweep_id,
@@ -88,4 +114,5 @@ class Ingestor:
             )
             return
         self.ingested += len(batch)
-        logger.debug("sweep %d: ingested %d: %s", self.sweep_id, len(batch), report.counts())
+        if report is not None:
+            logger.debug("sweep %d: ingested %d: %s", self.sweep_id, len(batch), report.counts())

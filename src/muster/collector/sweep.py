@@ -216,6 +216,7 @@ class Sweeper:
         errors += plan.problems
         errors += [f"refused {address}: {why}" for address, why in plan.refused.items()]
         status = "failed"
+        keeping_up = asyncio.create_task(ingestor.keep_up())
         try:
             await self._stages(context, ingestor)
             status = "completed"
@@ -226,19 +227,24 @@ class Sweeper:
             logger.exception("sweep %s of %s failed", self.sweep_id, plan.site)
             errors.append(f"sweep failed: {exc}")
         finally:
+            keeping_up.cancel()
             ingestor.flush_now()
             errors += context.errors + ingestor.errors
-            finish_sweep(
-                self.database,
-                self.sweep_id,
-                status=status,
-                alive=len(self.alive),
-                observations=ingestor.ingested,
-                probed=ingestor.probed,
-                total=ingestor.total,
-                errors=errors,
-            )
+            self._finish(status, ingestor, errors)
         return SweepResult(self.sweep_id, status, list(self.alive), ingestor.ingested, errors)
+
+    def _finish(self, status: str, ingestor: Ingestor, errors: list[str]) -> None:
+        assert self.sweep_id is not None
+        finish_sweep(
+            self.database,
+            self.sweep_id,
+            status=status,
+            alive=len(self.alive),
+            observations=ingestor.ingested,
+            probed=ingestor.probed,
+            total=ingestor.total,
+            errors=errors,
+        )
 
     def _context(self) -> ProbeContext:
         plan = self.plan
