@@ -9,7 +9,7 @@ and ``arp-scan``. Each is run ROUNDS times; the median wall time counts.
 Prints hosts found, times and the ratios; the target is Muster in at most
 half of nmap's time. Run as root: ``bench/sweep [--hosts 220] [--rounds 3]``.
 
-Then the SNMP half (``snmp_inventory``): Muster's SNMP inventory of
+Then the SNMP half (``sweep_snmp``): Muster's SNMP inventory of
 simulated devices against fusioninventory-netinventory; it needs a build of
 Muster with the SNMP inventory and says so otherwise.
 """
@@ -211,7 +211,7 @@ def report(hosts: int, times: dict[str, list[float]], found: dict[str, set[int]]
 def report_snmp(
     devices: int, rounds: int, times: dict[str, list[float]], found: dict[str, set[int]]
 ) -> None:
-    import snmp_inventory as half
+    import sweep_snmp as half
 
     rates = {
         "muster sweep, whole command": devices / statistics.median(times["muster"]),
