@@ -4,6 +4,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -12,10 +13,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from muster.cmdb.db import Database
-from muster.cmdb.models import utcnow
+from muster.cmdb.models import Observation, utcnow
 from muster.cmdb.views import AssetSummary, describe_asset, find_asset, list_assets, list_sweeps
 from muster.collector.lab import Lab
 from muster.collector.lab.district import DEVICES, address, config_toml
@@ -251,3 +253,12 @@ def test_sweep_killed_outright_keeps_what_it_found_and_is_reaped_as_interrupted(
     assert running.status == "running"
     assert (reaped, sweep.status) == ([sweep.id], "interrupted")
     assert sweep.errors == ["the sweeping process stopped without finishing"]
+
+
+def test_sweep_observations_carry_their_sweep_and_collector(swept: Swept) -> None:
+    with swept.database.session() as session:
+        rows = session.execute(select(Observation.sweep_id, Observation.collector)).all()
+        sweeps, _total = list_sweeps(session)
+
+    assert {sweep_id for sweep_id, _collector in rows} == {s.id for s in sweeps}
+    assert {collector for _sweep_id, collector in rows} == {socket.gethostname()}
