@@ -38,7 +38,7 @@ def test_read_nmap_report_keeps_os_match_as_evidence() -> None:
     assert observation.attributes.os_name == "Linux"
     assert observation.attributes.kind is None
     assert [(e.attribute, e.reason) for e in observation.evidence] == [
-        ("os_name", "nmap OS match 'Linux 5.3 - 5.4'")
+        ("os_name", "nmap OS class Linux Linux (general purpose, 96%)")
     ]
 
 

@@ -2,9 +2,9 @@
 
 What nmap knows goes into the Observation as nmap said it: addresses, the
 MAC, host names, open ports with the product and version ``-sV`` found, and
-the best OS match of ``-O``. The OS class's device type gives the kind
-(printer, switch, WAP ...) with the match kept as evidence; a
-"general purpose" class says nothing about the kind. The time of the
+the best OS match of ``-O``. Kind, vendor and OS family are concluded by
+``collector.classify`` from the OS classes and the open ports, with its
+evidence kept; a "general purpose" class says nothing about the kind. The time of the
 Observation is when nmap finished with the host, so a recorded report always
 gives the same Observations.
 """
@@ -16,23 +16,10 @@ from typing import Any
 
 from muster.cmdb.errors import MusterError
 from muster.cmdb.observation import Observation, parse_observation
+from muster.collector.classify import DeviceFacts, NmapOsClass, classify
 
 logger = logging.getLogger(__name__)
 
-# nmap OS class "type" -> asset kind; "general purpose" tells nothing.
-DEVICE_TYPES = {
-    "printer": "printer",
-    "print server": "printer",
-    "switch": "switch",
-    "router": "router",
-    "firewall": "firewall",
-    "WAP": "access_point",
-    "power-device": "ups",
-    "phone": "phone",
-    "VoIP phone": "phone",
-    "webcam": "camera",
-    "storage-misc": "storage",
-}
 MIN_OS_ACCURACY = 90
 
 
@@ -68,41 +55,33 @@ def _services(host: ET.Element) -> list[dict[str, Any]]:
     return services
 
 
-def _os(host: ET.Element) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """Return attributes and evidence from the best OS match, if accurate enough."""
+def _os(host: ET.Element, open_ports: frozenset[int]) -> tuple[dict[str, Any], list[Any]]:
+    """Return attributes and evidence from nmap's OS classes (if accurate) and open ports."""
     matches = [
         m for m in host.iterfind("os/osmatch") if int(m.get("accuracy", "0")) >= MIN_OS_ACCURACY
     ]
-    if not matches:
-        return {}, []
-    best = max(matches, key=lambda m: int(m.get("accuracy", "0")))
-    osclass = best.find("osclass")
-    name, accuracy = best.get("name", ""), best.get("accuracy", "")
     attributes: dict[str, Any] = {}
-    evidence = []
-    family = _text(osclass, "osfamily")
-    if family:
-        attributes["os_name"] = family
-        evidence.append(
-            {"attribute": "os_name", "value": family, "reason": f"nmap OS match {name!r}"}
-        )
-    if generation := _text(osclass, "osgen"):
-        attributes["os_version"] = generation
-    kind = DEVICE_TYPES.get(_text(osclass, "type") or "")
-    if kind:
-        attributes["kind"] = kind
-        vendor = _text(osclass, "vendor")
-        if vendor:
-            attributes["vendor"] = vendor
-        evidence.append(
-            {
-                "attribute": "kind",
-                "value": kind,
-                "reason": f"nmap OS class {osclass.get('type')!r} of {name!r} "  # type: ignore[union-attr]
-                f"({accuracy}% accurate)",
-            }
-        )
-    return attributes, evidence
+    classes = []
+    if matches:
+        best = max(matches, key=lambda m: int(m.get("accuracy", "0")))
+        for osclass in best.iterfind("osclass"):
+            classes.append(
+                NmapOsClass(
+                    vendor=_text(osclass, "vendor"),
+                    family=_text(osclass, "osfamily"),
+                    device_type=_text(osclass, "type"),
+                    accuracy=int(osclass.get("accuracy", best.get("accuracy", "0"))),
+                )
+            )
+        first = best.find("osclass")
+        if generation := _text(first, "osgen"):
+            attributes["os_version"] = generation
+    conclusion = classify(DeviceFacts(open_ports=open_ports, nmap_os_classes=tuple(classes)))
+    for name in ("kind", "vendor", "os_name"):
+        value = getattr(conclusion, name)
+        if value is not None:
+            attributes[name] = str(value)
+    return attributes, [e.model_dump() for e in conclusion.evidence]
 
 
 def _identifiers(host: ET.Element) -> dict[str, Any]:
@@ -155,7 +134,9 @@ def nmap_observations(
         identifiers = _identifiers(host)
         if not identifiers["ips"] or _silent(host):
             continue
-        attributes, evidence = _os(host)
+        services = _services(host)
+        open_ports = frozenset(s["port"] for s in services if s["protocol"] == "tcp")
+        attributes, evidence = _os(host, open_ports)
         finished = int(host.get("endtime") or root.get("start") or 0)
         data: dict[str, Any] = {
             "schema": "muster.observation/1",
@@ -166,7 +147,7 @@ def nmap_observations(
             "evidence": evidence,
         }
         if with_services and host.find("ports") is not None:
-            data["services"] = _services(host)
+            data["services"] = services
         for key, value in (("site", site), ("sweep_id", sweep_id), ("collector", collector)):
             if value is not None:
                 data[key] = value

@@ -2,7 +2,8 @@
 
 A completed handshake is an open port (a Service); a refusal still proves the
 host is alive. Each host becomes one ``tcp`` Observation listing the ports
-that were open, once all its ports are tried. Connections are closed right
+that were open, once all its ports are tried, with what ``collector.classify``
+concludes from them (a printer's 9100, Windows' 3389) and why. Connections are closed right
 away without sending anything.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Literal
 
 from muster.cmdb.observation import Observation
+from muster.collector.classify import DeviceFacts, classify
 from muster.collector.scope import ScopeError
 from muster.collector.techniques.base import ProbeContext, Technique
 
@@ -70,6 +72,27 @@ async def probe_host(
     return address, dict(results)
 
 
+def tcp_observation(
+    address: str, states: dict[int, PortState], context: ProbeContext
+) -> Observation:
+    """Build the Observation of a host: its open ports, and what they say it is."""
+    open_ports = sorted(port for port, state in states.items() if state == "open")
+    services = []
+    for port in open_ports:
+        name = service_name(port)
+        services.append({"protocol": "tcp", "port": port, **({"name": name} if name else {})})
+    conclusion = classify(DeviceFacts(open_ports=frozenset(open_ports)))
+    attributes = {
+        name: str(value)
+        for name in ("kind", "os_name")
+        if (value := getattr(conclusion, name)) is not None
+    }
+    evidence = [e.model_dump() for e in conclusion.evidence if e.attribute in attributes]
+    return context.observation(
+        "tcp", address, services=services, attributes=attributes, evidence=evidence
+    )
+
+
 async def tcp_connect(targets: Sequence[str], context: ProbeContext) -> AsyncIterator[Observation]:
     """Yield a ``tcp`` Observation with the open ports of every target that answered."""
     if not context.ports:
@@ -84,14 +107,7 @@ async def tcp_connect(targets: Sequence[str], context: ProbeContext) -> AsyncIte
             context.probed()
             if not any(state in ("open", "closed") for state in states.values()):
                 continue
-            services = [
-                {"protocol": "tcp", "port": port, "name": service_name(port)}
-                for port, state in sorted(states.items())
-                if state == "open"
-            ]
-            yield context.observation(
-                "tcp", address, services=[{k: v for k, v in s.items() if v} for s in services]
-            )
+            yield tcp_observation(address, states, context)
     finally:
         for task in pending:
             task.cancel()
