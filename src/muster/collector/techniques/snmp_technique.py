@@ -9,35 +9,32 @@ remembered in a file beside the CMDB (``snmp-credentials.json`` in the data
 folder) and tried first next time.
 """
 
-import importlib
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
-from types import ModuleType
-from typing import Any
+
+from pydantic import ValidationError
 
 from muster.cmdb.db import default_data_dir
 from muster.cmdb.observation import Observation
 from muster.collector.credentials import SnmpCredentials
 from muster.collector.scope import ScopeError
+from muster.collector.snmp.credentials import (
+    AuthProtocol,
+    CommunityV2c,
+    PrivProtocol,
+    SnmpSettings,
+    UsmUser,
+)
+from muster.collector.snmp.inventory import snmp_inventory as inventory
+from muster.collector.snmp.memory import CredentialMemory
 from muster.collector.techniques.base import ProbeContext, Technique
 
 logger = logging.getLogger(__name__)
 
-SNMP_PACKAGE = "muster.collector.snmp"
 MEMORY_FILE = "snmp-credentials.json"
-# SNMP sessions in flight at once; each sends a request at a time.
+# SNMP sessions in flight at once; each sends one request at a time.
 MAX_DEVICES_AT_ONCE = 64
-
-
-def snmp_package() -> ModuleType | None:
-    """Return the SNMP inventory package, or None when this build has none."""
-    try:
-        package = importlib.import_module(SNMP_PACKAGE)
-        package.snmp_inventory  # noqa: B018 -- a build without the inventory has no such name
-    except (ImportError, AttributeError):
-        return None
-    return package
 
 
 def credential_name(credential: SnmpCredentials, position: int) -> str:
@@ -49,28 +46,32 @@ def credential_name(credential: SnmpCredentials, position: int) -> str:
     return re.sub(r"[^\w.@:-]", "_", f"{kind}:{where.rsplit('/', 1)[-1]}")[:64]
 
 
+def _inventory_credential(credential: SnmpCredentials, name: str) -> CommunityV2c | UsmUser:
+    if credential.version == "2c":
+        assert credential.community is not None
+        return CommunityV2c(name=name, community=credential.community)
+    assert credential.user is not None
+    return UsmUser(
+        name=name,
+        user=credential.user,
+        auth_protocol=AuthProtocol(credential.auth_protocol) if credential.auth_protocol else None,
+        auth_key=credential.auth_key,
+        priv_protocol=PrivProtocol(credential.priv_protocol) if credential.priv_protocol else None,
+        priv_key=credential.priv_key,
+    )
+
+
 def inventory_credentials(
-    package: ModuleType, credentials: Sequence[SnmpCredentials], context: ProbeContext
-) -> list[Any]:
+    credentials: Sequence[SnmpCredentials], context: ProbeContext
+) -> list[CommunityV2c | UsmUser]:
     """Turn the sweep's credentials into the inventory's, skipping (and naming) bad ones."""
     converted = []
     for position, credential in enumerate(credentials, start=1):
-        name = credential_name(credential, position)
         try:
-            if credential.version == "2c":
-                converted.append(package.CommunityV2c(name=name, community=credential.community))
-            else:
-                converted.append(
-                    package.UsmUser(
-                        name=name,
-                        user=credential.user,
-                        auth_protocol=credential.auth_protocol,
-                        auth_key=credential.auth_key,
-                        priv_protocol=credential.priv_protocol,
-                        priv_key=credential.priv_key,
-                    )
-                )
-        except ValueError as exc:
+            converted.append(
+                _inventory_credential(credential, credential_name(credential, position))
+            )
+        except (ValidationError, ValueError) as exc:
             # pydantic's message names fields and rules, never the secret's value.
             context.error(f"SNMP credential {position} ({credential.label}) skipped: {exc}")
     return converted
@@ -91,26 +92,22 @@ async def snmp_inventory(
     targets: Sequence[str], context: ProbeContext
 ) -> AsyncIterator[Observation]:
     """Yield the SNMP inventory's Observations of the devices among the targets."""
-    package = snmp_package()
-    if package is None:
-        context.probed(len(targets))
-        return
     allowed = _permitted(targets, context)
-    credentials = inventory_credentials(package, context.credentials, context) if allowed else []
+    credentials = inventory_credentials(context.credentials, context) if allowed else []
     if not credentials:
         if allowed:
             context.error("SNMP skipped: the site has no usable SNMP credential")
         context.probed(len(allowed))
         return
-    memory = package.CredentialMemory.load(default_data_dir() / MEMORY_FILE)
-    settings = package.SnmpSettings(
+    memory = CredentialMemory.load(default_data_dir() / MEMORY_FILE)
+    settings = SnmpSettings(
         probe_timeout=context.timeout,
         probe_retries=context.retries,
         concurrency=min(MAX_DEVICES_AT_ONCE, context.concurrency),
     )
     answered = 0
     try:
-        async for result in package.snmp_inventory(
+        async for result in inventory(
             allowed,
             credentials,
             settings=settings,
@@ -132,14 +129,7 @@ async def snmp_inventory(
         logger.info("SNMP: %d of %d hosts answered", answered, len(allowed))
 
 
-class _SnmpTechnique(Technique):
-    def unavailable(self) -> str | None:
-        if snmp_package() is None:
-            return "the SNMP inventory is not part of this build of Muster"
-        return super().unavailable()
-
-
-TECHNIQUE = _SnmpTechnique(
+TECHNIQUE = Technique(
     name="snmp",
     stage="host",
     run=snmp_inventory,
