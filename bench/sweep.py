@@ -122,6 +122,8 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=220)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--snmp-devices", type=int, default=60)
+    parser.add_argument("--snmp-rounds", type=int, default=1)
+    parser.add_argument("--skip-liveness", action="store_true")
     parser.add_argument("--measure-liveness", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.measure_liveness:
@@ -129,7 +131,14 @@ def main() -> None:
         return
     if missing := netns.lab_prerequisites():
         sys.exit("bench/sweep needs " + " and ".join(missing))
-    segment = Segment(options.hosts)
+    if not options.skip_liveness:
+        liveness_half(options.hosts, options.rounds)
+    snmp_half(options.snmp_devices, options.snmp_rounds)
+
+
+def liveness_half(hosts: int, rounds: int) -> None:
+    """Run and report the liveness half."""
+    segment = Segment(hosts)
     times: dict[str, list[float]] = {
         "muster": [],
         "liveness": [],
@@ -140,7 +149,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="muster-bench-") as scratch:
         try:
             segment.up()
-            for round_ in range(options.rounds):
+            for round_ in range(rounds):
                 runs = {
                     "muster": partial(run_muster, segment, Path(scratch), round_),
                     "liveness": partial(run_liveness, segment),
@@ -153,8 +162,7 @@ def main() -> None:
                     found[name].add(hosts)
         finally:
             segment.down()
-    report(options.hosts, times, found)
-    snmp_half(options.snmp_devices, options.rounds)
+    report(hosts, times, found)
 
 
 def snmp_half(devices: int, rounds: int) -> None:

@@ -61,7 +61,12 @@ def start_devices(segment: Segment, workdir: Path) -> None:
         argv = ["snmpsimd", f"--data-dir={data}", f"--cache-dir={cache}", *endpoints]
         argv += ["--process-user=nobody", "--process-group=nogroup", "--logging-method=null"]
         segment.processes.append(
-            subprocess.Popen(netns.in_namespace(segment.hosts_ns, argv), start_new_session=True)
+            subprocess.Popen(
+                netns.in_namespace(segment.hosts_ns, argv),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
