@@ -28,12 +28,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bench.segment import NET, Segment
 from muster.cmdb.db import Database
 from muster.cmdb.models import Sweep
 from muster.collector.lab import netns
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from segment import NET, Segment
 
 SUBNET = f"{NET}.0/24"
 RATE = 10000
@@ -100,7 +98,7 @@ def measure_liveness() -> None:
 
 def run_liveness(segment: Segment) -> tuple[float, int]:
     env = {**os.environ, "MUSTER_SAFETY_NET": SUBNET, "MUSTER_SAFETY_NETNS": netns.PREFIX}
-    argv = [sys.executable, __file__, "--measure-liveness"]
+    argv = [sys.executable, "-m", "bench.sweep", "--measure-liveness"]
     _seconds, out = timed(netns.in_namespace(segment.collector, argv), env)
     result = json.loads(out)
     return float(result["seconds"]), int(result["alive"])
@@ -167,7 +165,7 @@ def liveness_half(hosts: int, rounds: int) -> None:
 
 def snmp_half(devices: int, rounds: int) -> None:
     """Run and report the SNMP half."""
-    import sweep_snmp as half
+    from bench import sweep_snmp as half
 
     segment = Segment(devices, net=half.NET, name="s")
     muster, swept, fusion = [], [], []
@@ -213,7 +211,7 @@ def report(hosts: int, times: dict[str, list[float]], found: dict[str, set[int]]
 def report_snmp(
     devices: int, rounds: int, times: dict[str, list[float]], found: dict[str, set[int]]
 ) -> None:
-    import sweep_snmp as half
+    from bench import sweep_snmp as half
 
     rates = {
         "muster sweep, whole command": devices / statistics.median(times["muster"]),

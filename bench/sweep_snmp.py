@@ -21,11 +21,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bench.segment import Segment
 from muster.cmdb.db import Database
 from muster.cmdb.models import Observation, Sweep
 from muster.collector.lab import netns
 from muster.collector.lab.walks import install_walk
-from segment import Segment
 
 NET = "10.79.0"
 COMMUNITY = "bench"

@@ -1,8 +1,8 @@
 """Collector: site sweep settings, exclusions, SNMP credentials, sweep progress, schedules
 
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-03 18:11:37.017586
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-03 19:30:32.307207
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import muster.cmdb.models
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
