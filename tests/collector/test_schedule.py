@@ -93,7 +93,8 @@ def test_sweep_service_runs_a_sweep_in_the_background_and_reports_progress(
     listener.bind(("127.0.3.1", 0))
     listener.listen()
     port = listener.getsockname()[1]
-    add_site(database, "lab", None, techniques=["tcp"], ports=[port])
+    # One probe a second: the sweep is still running when it is started again.
+    add_site(database, "lab", None, techniques=["tcp"], ports=[port], rate_limit=1)
     service = SweepService(database)
 
     try:
