@@ -156,6 +156,16 @@ def wait_for_sweep_record(database: Database) -> None:
     raise AssertionError("the sweep never recorded itself")
 
 
+def wait_for_assets(database: Database, count: int) -> None:
+    """Wait until the running sweep has stored at least ``count`` assets."""
+    for _ in range(600):
+        with database.session() as session:
+            if len(list_assets(session)) >= count:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"the sweep never stored {count} assets")
+
+
 def test_sweep_stopped_half_way_keeps_what_it_found_and_is_interrupted(
     lab: Lab, tmp_path: Path
 ) -> None:
@@ -231,8 +241,8 @@ def test_sweep_killed_outright_keeps_what_it_found_and_is_reaped_as_interrupted(
     )
     database = Database(url)
     wait_for_sweep_record(database)
-    # Long enough for the first hosts to answer and for the next store, a second later.
-    time.sleep(4.0)
+    # Four answers are far fewer than a batch: only the store every second writes them.
+    wait_for_assets(database, 4)
 
     process.kill()
     process.wait(timeout=30)
