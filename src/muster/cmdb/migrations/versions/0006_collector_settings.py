@@ -1,8 +1,8 @@
 """Collector: site sweep settings, exclusions, SNMP credentials, sweep progress, schedules
 
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-03 19:30:32.307207
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-03 19:52:49.534343
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import muster.cmdb.models
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
