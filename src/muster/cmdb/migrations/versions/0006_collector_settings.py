@@ -72,7 +72,7 @@ def upgrade() -> None:
     with op.batch_alter_table("snmp_credential", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_snmp_credential_site_id"), ["site_id"], unique=False)
 
-    with op.batch_alter_table("site", schema=None) as batch_op:
+    with op.batch_alter_table("site", schema=None, recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column("profile", sa.String(length=32), server_default="standard", nullable=False)
         )
@@ -96,7 +96,7 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("schedule", sa.String(length=128), nullable=True))
 
-    with op.batch_alter_table("sweep", schema=None) as batch_op:
+    with op.batch_alter_table("sweep", schema=None, recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column("probed", sa.Integer(), server_default=sa.text("0"), nullable=False)
         )
