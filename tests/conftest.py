@@ -25,6 +25,11 @@ POSTGRES_URL = os.environ.get(
     "MUSTER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_POSTGRES = os.environ.get("MUSTER_REQUIRE_POSTGRES") == "1"
+# Whatever a test starts (a sweep through the API, a server process) sends packets
+# only to loopback, and to the lab's 10.77.0.0/16 only from inside its mstr-
+# namespaces: the process-wide safety net of muster.collector.scope.
+os.environ["MUSTER_SAFETY_NET"] = "127.0.0.0/8,10.77.0.0/16"
+os.environ["MUSTER_SAFETY_NETNS"] = "mstr-"
 
 
 @pytest.fixture(scope="session")

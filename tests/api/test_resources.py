@@ -45,6 +45,15 @@ def test_create_site_then_read_it(client: TestClient, tokens: Tokens) -> None:
         "contact": None,
         "subnets": ["10.30.0.0/24"],
         "assets": 0,
+        "exclusions": [],
+        "profile": "standard",
+        "techniques": None,
+        "port_profile": "common",
+        "ports": None,
+        "rate_limit": 300,
+        "priority": 0,
+        "allow_public": False,
+        "schedule": None,
     }
 
 

@@ -8,7 +8,7 @@ imports (SQLAlchemy, pandas, scapy) happen inside commands so that ``muster
 import typer
 
 from muster import __version__
-from muster.cli import assets, database, ingest, serve, sites, tokens
+from muster.cli import assets, database, ingest, lab, serve, sites, sweep, tokens
 from muster.cli import reports as report_cli
 from muster.cli import requirements as requirement_cli
 from muster.cli import tickets as ticket_cli
@@ -73,6 +73,10 @@ app.add_typer(requirement_cli.requirement_app, name="requirement")
 app.add_typer(report_cli.report_app, name="report")
 app.add_typer(ticket_cli.ticket_app, name="ticket")
 app.add_typer(ticket_cli.events_app, name="events")
+app.command("sweep")(sweep.sweep_command)
+app.add_typer(sweep.sweeps_app, name="sweeps")
+app.add_typer(sweep.schedules_app, name="schedules")
+app.add_typer(lab.lab_app, name="lab")
 
 
 def main() -> None:

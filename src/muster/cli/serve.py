@@ -23,10 +23,16 @@ def serve_command(
     """Serve the REST API (/api/v1, docs at /api/v1/docs) and the dashboard (/dashboard).
 
     Every route but /health needs a token: create one with `muster token create`.
+    The sites' sweep schedules run here too (see `muster schedules list`).
     """
     import uvicorn
 
+    from muster.cmdb.db import Database
+    from muster.collector.schedule import start_schedules
+
     database = open_database(ctx)
+    # Schedules run in this process only, however many workers serve the API.
+    scheduler = start_schedules(Database(database.url))
     console.print(
         f"serving {database.display_url} on http://{host}:{port}/api/v1, "
         f"dashboard at http://{host}:{port}/dashboard",
@@ -35,12 +41,15 @@ def serve_command(
     # Each worker imports the app by name and opens its own connections.
     os.environ["MUSTER_DATABASE_URL"] = database.url
     database.dispose()
-    uvicorn.run(
-        "muster.api.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        http="httptools",
-        loop="uvloop",
-    )
+    try:
+        uvicorn.run(
+            "muster.api.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            http="httptools",
+            loop="uvloop",
+        )
+    finally:
+        scheduler.shutdown()

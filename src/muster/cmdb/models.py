@@ -24,9 +24,11 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -99,9 +101,26 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(255))
     contact: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How the collector sweeps this site (see collector.config for the meanings).
+    profile: Mapped[str] = mapped_column(String(32), default="standard", server_default="standard")
+    techniques: Mapped[list[str] | None] = mapped_column(JsonDocument)
+    port_profile: Mapped[str] = mapped_column(
+        String(32), default="common", server_default="common"
+    )
+    ports: Mapped[list[int] | None] = mapped_column(JsonDocument)
+    rate_limit: Mapped[int] = mapped_column(Integer, default=300, server_default=text("300"))
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    allow_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    schedule: Mapped[str | None] = mapped_column(String(128))
 
     subnets: Mapped[list["Subnet"]] = relationship(
         back_populates="site", cascade="all, delete-orphan", order_by="Subnet.cidr"
+    )
+    exclusions: Mapped[list["Exclusion"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Exclusion.cidr"
+    )
+    snmp_credentials: Mapped[list["SnmpCredential"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="SnmpCredential.position"
     )
 
 
@@ -116,6 +135,41 @@ class Subnet(Base):
     cidr: Mapped[str] = mapped_column(String(64))
 
     site: Mapped[Site] = relationship(back_populates="subnets")
+
+
+class Exclusion(Base):
+    """An address range inside a site's subnets that sweeps must never touch."""
+
+    __tablename__ = "exclusion"
+    __table_args__ = (UniqueConstraint("site_id", "cidr"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    cidr: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(255))
+
+
+class SnmpCredential(Base):
+    """An SNMP community (v2c) or user (v3) to try on a site's devices, in ``position`` order.
+
+    Secrets are references, never printed: ``env:NAME`` (an environment
+    variable), ``file:PATH`` (a file's first line) or ``value:TEXT`` (given on
+    the command line and kept here).
+    """
+
+    __tablename__ = "snmp_credential"
+    __table_args__ = (UniqueConstraint("site_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(4))
+    community: Mapped[str | None] = mapped_column(String(1024))
+    user: Mapped[str | None] = mapped_column(String(255))
+    auth_protocol: Mapped[str | None] = mapped_column(String(16))
+    auth_key: Mapped[str | None] = mapped_column(String(1024))
+    priv_protocol: Mapped[str | None] = mapped_column(String(16))
+    priv_key: Mapped[str | None] = mapped_column(String(1024))
 
 
 class Asset(Base):
@@ -334,6 +388,12 @@ class Sweep(Base):
     alive: Mapped[int] = mapped_column(Integer, default=0)
     observations: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    # Progress while running, what started it (cli, schedule, api), and a heartbeat
+    # that tells a running sweep from one whose process died.
+    probed: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    total: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
+    trigger: Mapped[str] = mapped_column(String(16), default="cli", server_default="cli")
 
 
 class Observation(Base):
@@ -574,3 +634,13 @@ class OutboxEvent(Base):
     delivered_at: Mapped[datetime | None] = mapped_column()
     failed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ScheduledJob(Base):
+    """A scheduled sweep as APScheduler's SQLAlchemy job store keeps it (its own layout)."""
+
+    __tablename__ = "apscheduler_jobs"
+
+    id: Mapped[str] = mapped_column(String(191), primary_key=True)
+    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
+    job_state: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,11 +1,16 @@
-"""Sites and their subnets: creating, changing and finding them."""
+"""Sites, their subnets and sweep settings: creating, changing and finding them.
+
+Sweep settings (exclusions, SNMP credentials, profiles, rate limit, priority,
+schedule) are stored as given; what their values mean is the collector's
+business, which validates them before they get here.
+"""
 
 import ipaddress
 import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -14,13 +19,29 @@ from muster.cmdb.errors import (
     NotFoundError,
     StateConflictError,
 )
-from muster.cmdb.models import Asset, Site, Subnet
+from muster.cmdb.models import Asset, Exclusion, Site, SnmpCredential, Subnet
 from muster.cmdb.observation import Observation, SiteCode
 from muster.cmdb.store import SiteDirectory
 
 logger = logging.getLogger(__name__)
 
 _SITE_CODE = TypeAdapter(SiteCode)
+_SITE_LOADS = (
+    selectinload(Site.subnets),
+    selectinload(Site.exclusions),
+    selectinload(Site.snmp_credentials),
+)
+# Site columns the collector's settings may set.
+SWEEP_SETTINGS = (
+    "profile",
+    "techniques",
+    "port_profile",
+    "ports",
+    "rate_limit",
+    "priority",
+    "allow_public",
+    "schedule",
+)
 
 
 def normalise_site_code(code: str) -> str:
@@ -45,9 +66,7 @@ def normalise_subnet(cidr: str) -> str:
 def get_site(session: Session, code: str) -> Site:
     """Return the site with this code, or raise NotFoundError naming how to add it."""
     normalised = normalise_site_code(code)
-    site = session.scalar(
-        select(Site).where(Site.code == normalised).options(selectinload(Site.subnets))
-    )
+    site = session.scalar(select(Site).where(Site.code == normalised).options(*_SITE_LOADS))
     if site is None:
         raise NotFoundError(
             f"site {normalised!r} does not exist: add it with "
@@ -58,7 +77,7 @@ def get_site(session: Session, code: str) -> Site:
 
 def list_sites(session: Session) -> list[Site]:
     """Return every site, by code."""
-    query = select(Site).order_by(Site.code).options(selectinload(Site.subnets))
+    query = select(Site).order_by(Site.code).options(*_SITE_LOADS)
     return list(session.scalars(query))
 
 
@@ -115,6 +134,16 @@ class SiteView(BaseModel):
     subnets: list[str]
     assets: int
     created_at: datetime
+    # How the collector sweeps it.
+    exclusions: list[str] = Field(description="Ranges inside its subnets never swept.")
+    profile: str = Field(description="Techniques: liveness, quick, standard or full.")
+    techniques: list[str] | None = Field(description="Techniques instead of the profile's.")
+    port_profile: str = Field(description="TCP ports: none, minimal, common or extended.")
+    ports: list[int] | None = Field(description="TCP ports instead of the port profile's.")
+    rate_limit: int = Field(description="Packets per second a sweep may send.")
+    priority: int = Field(description="`muster sweep --all` sweeps higher priorities first.")
+    allow_public: bool = Field(description="Whether sweeps may touch public address space.")
+    schedule: str | None = Field(description="Cron expression of its scheduled sweeps.")
 
 
 def site_view(session: Session, site: Site) -> SiteView:
@@ -127,6 +156,8 @@ def site_view(session: Session, site: Site) -> SiteView:
         subnets=[subnet.cidr for subnet in site.subnets],
         assets=count,
         created_at=site.created_at,
+        exclusions=[exclusion.cidr for exclusion in site.exclusions],
+        **{name: getattr(site, name) for name in SWEEP_SETTINGS},
     )
 
 
@@ -200,3 +231,79 @@ def placement(session: Session, observations: Sequence[Observation]) -> list[str
     return [
         directory.place(index, observation)[1] for index, observation in enumerate(observations)
     ]
+
+
+def replace_subnets(session: Session, site: Site, subnets: list[str]) -> None:
+    """Make a site's subnets exactly these (kept rows stay, others go)."""
+    update_site(session, site.code, subnets=subnets)
+
+
+def replace_exclusions(session: Session, site: Site, exclusions: list[str]) -> None:
+    """Make a site's excluded ranges exactly these."""
+    wanted = list(dict.fromkeys(normalise_subnet(cidr) for cidr in exclusions))
+    for exclusion in list(site.exclusions):
+        if exclusion.cidr not in wanted:
+            site.exclusions.remove(exclusion)
+    existing = {exclusion.cidr for exclusion in site.exclusions}
+    site.exclusions.extend(Exclusion(cidr=cidr) for cidr in wanted if cidr not in existing)
+    session.flush()
+
+
+def add_exclusions(session: Session, site: Site, exclusions: list[str]) -> None:
+    """Add excluded ranges to a site, keeping those it has."""
+    current = [exclusion.cidr for exclusion in site.exclusions]
+    replace_exclusions(session, site, current + exclusions)
+
+
+def replace_snmp_credentials(
+    session: Session, site: Site, credentials: list[dict[str, str | None]]
+) -> None:
+    """Make a site's SNMP credentials exactly these, tried in the order given.
+
+    Each credential is a mapping of SnmpCredential columns; secrets are
+    references (``env:NAME``, ``file:PATH``, ``value:TEXT``).
+    """
+    site.snmp_credentials.clear()
+    session.flush()
+    for position, columns in enumerate(credentials):
+        site.snmp_credentials.append(SnmpCredential(position=position, **columns))
+    session.flush()
+
+
+def add_snmp_credentials(
+    session: Session, site: Site, credentials: list[dict[str, str | None]]
+) -> None:
+    """Append SNMP credentials to a site's list, skipping ones it already has."""
+    current = [_credential_columns(c) for c in site.snmp_credentials]
+    merged = current + [c for c in credentials if c not in current]
+    replace_snmp_credentials(session, site, merged)
+
+
+def _credential_columns(credential: SnmpCredential) -> dict[str, str | None]:
+    return {
+        "version": credential.version,
+        "community": credential.community,
+        "user": credential.user,
+        "auth_protocol": credential.auth_protocol,
+        "auth_key": credential.auth_key,
+        "priv_protocol": credential.priv_protocol,
+        "priv_key": credential.priv_key,
+    }
+
+
+def set_sweep_settings(site: Site, settings: dict[str, object]) -> None:
+    """Set a site's sweep settings (columns named in SWEEP_SETTINGS)."""
+    for name, value in settings.items():
+        if name not in SWEEP_SETTINGS:
+            raise ConfigurationError(
+                f"{name!r} is not a sweep setting: use one of {', '.join(SWEEP_SETTINGS)}"
+            )
+        if getattr(site, name) != value:
+            setattr(site, name, value)
+            logger.info("site %s: %s set", site.code, name)
+
+
+def sites_by_priority(session: Session) -> list[Site]:
+    """Return every site, highest priority first, then by code."""
+    query = select(Site).order_by(Site.priority.desc(), Site.code).options(*_SITE_LOADS)
+    return list(session.scalars(query))

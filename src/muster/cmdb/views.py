@@ -461,6 +461,9 @@ class SweepView(BaseModel):
     alive: int
     observations: int
     errors: list[str]
+    trigger: str = Field(description="What started it: cli, schedule or api.")
+    probed: int = Field(description="Probes done so far, of ``total``: its progress.")
+    total: int = Field(description="Probes planned so far; grows when live hosts are found.")
 
 
 def _sweep_query() -> Select[Sweep, str]:
@@ -479,6 +482,9 @@ def _sweep_view(sweep: Sweep, code: str | None) -> SweepView:
         alive=sweep.alive,
         observations=sweep.observations,
         errors=list(sweep.errors),
+        trigger=sweep.trigger,
+        probed=sweep.probed,
+        total=sweep.total,
     )
 
 

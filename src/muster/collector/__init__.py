@@ -1,1 +1,1 @@
-"""Turning a site's subnets into Observations (ARP, ICMP, TCP, nmap, SNMP)."""
+"""The network collector: turning a site's subnets into Observations, within its scope."""

@@ -14,6 +14,7 @@ from muster.cmdb.sites import (
     site_view,
     update_site,
 )
+from muster.collector.settings import change_sweep_settings
 
 router = APIRouter(prefix="/sites", tags=["sites"])
 
@@ -38,6 +39,7 @@ def create_site_route(body: SiteCreate, caller: Admin, database: DatabaseDep) ->
         site = create_site(
             session, body.code, name=body.name, subnets=body.subnets, contact=body.contact
         )
+        change_sweep_settings(session, site, body.sweep_changes())
         return site_view(session, site)
 
 
@@ -51,7 +53,7 @@ def read_site(code: str, caller: Reader, session: ReadSession) -> SitePublic:
 def update_site_route(
     code: str, body: SiteUpdate, caller: Admin, database: DatabaseDep
 ) -> SitePublic:
-    """Rename a site, change its contact, or replace its subnets."""
+    """Rename a site, change its contact or sweep settings, or replace its subnets."""
     changes = body.model_dump(exclude_unset=True)
     with database.session(writer=True) as session:
         site = update_site(
@@ -61,6 +63,7 @@ def update_site_route(
             contact=changes.get("contact"),
             subnets=changes.get("subnets"),
         )
+        change_sweep_settings(session, site, body.sweep_changes())
         return site_view(session, site)
 
 
