@@ -7,7 +7,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from muster.cmdb.db import Database, alembic_config
+from muster.cmdb.db import SCHEMA_REVISION, Database, alembic_config
 from muster.cmdb.models import Base, UtcDateTime
 
 
@@ -23,6 +23,12 @@ def test_migrations_match_models(database: Database) -> None:
 
 def test_database_is_at_head_revision(database: Database) -> None:
     assert database.current_revision() == database.head_revision()
+
+
+def test_expected_revision_is_the_newest_migration(database: Database) -> None:
+    assert database.head_revision() == SCHEMA_REVISION, (
+        "a migration was added: set SCHEMA_REVISION in src/muster/cmdb/db.py to its revision"
+    )
 
 
 def test_downgrade_to_base_and_upgrade_again_round_trips(database: Database) -> None:

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import orjson
 import typer
 from rich.table import Table
 
@@ -111,11 +112,14 @@ def run_command(
 def _write_output(observation: Any, output: Path) -> None:
     from muster.agent.spool import write_atomically
 
-    text = json.dumps([observation.to_json_dict()], indent=2, sort_keys=True) + "\n"
+    text = orjson.dumps(
+        [observation.to_json_dict()], option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+    )
+    text += b"\n"
     if str(output) == "-":
-        sys.stdout.write(text)
+        sys.stdout.write(text.decode())
         return
-    write_atomically(output, text.encode())
+    write_atomically(output, text)
     error_console.print(
         f"wrote the inventory of {observation.collector or 'this host'} to {output}"
     )

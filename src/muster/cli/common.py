@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 _Model = TypeVar("_Model", bound="BaseModel")
 
 console = Console()
-error_console = Console(stderr=True)
+# Messages on stderr are not hard-wrapped: they end up in logs and are searched.
+error_console = Console(stderr=True, soft_wrap=True)
 
 
 class MusterGroup(TyperGroup):
@@ -75,6 +76,10 @@ def setup_logging(verbose: int) -> None:
         level=level,
         format="%(name)s: %(message)s",
         handlers=[RichHandler(console=error_console, show_path=False, markup=False)],
+    )
+    # alembic announces each of its plugins at info level: noise unless -vv.
+    logging.getLogger("alembic.runtime.plugins").setLevel(
+        logging.WARNING if verbose < 2 else logging.DEBUG
     )
 
 

@@ -1,19 +1,78 @@
 """The ``muster`` command: one entry point for every part of Muster.
 
-Each command group lives in its own module and is registered here; heavy
-imports (SQLAlchemy, pandas, scapy) happen inside commands so that ``muster
---help`` and the agent start fast.
+Each command or command group lives in its own module, named in ``COMMANDS``
+and imported only when it runs (or when the top-level help lists them all):
+``muster agent run`` on a school PC should not pay for loading the CMDB's
+reports, sweeps and API. Heavy imports (SQLAlchemy, pandas, scapy) also wait
+inside the commands that need them.
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 import typer
+import typer.main
 
 from muster import __version__
-from muster.cli import assets, database, ingest, lab, serve, sites, sweep, tokens
-from muster.cli import reports as report_cli
-from muster.cli import requirements as requirement_cli
-from muster.cli import tickets as ticket_cli
-from muster.cli.agent import agent_app
 from muster.cli.common import AppState, MusterGroup, setup_logging
+
+if TYPE_CHECKING:
+    # typer carries its own copy of click; the classes its commands are made of.
+    from typer._click import Command, Context
+
+# Name on the command line -> (module, attribute): a ``typer.Typer`` group or a
+# command function. The order is the order of ``muster --help``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("muster.cli.database", "db_app"),
+    "schema": ("muster.cli.database", "schema_app"),
+    "ingest": ("muster.cli.ingest", "ingest_command"),
+    "assets": ("muster.cli.assets", "assets_app"),
+    "conflicts": ("muster.cli.assets", "conflicts_app"),
+    "site": ("muster.cli.sites", "site_app"),
+    "agent": ("muster.cli.agent", "agent_app"),
+    "token": ("muster.cli.tokens", "token_app"),
+    "serve": ("muster.cli.serve", "serve_command"),
+    "requirement": ("muster.cli.requirements", "requirement_app"),
+    "report": ("muster.cli.reports", "report_app"),
+    "ticket": ("muster.cli.tickets", "ticket_app"),
+    "events": ("muster.cli.tickets", "events_app"),
+    "sweep": ("muster.cli.sweep", "sweep_command"),
+    "sweeps": ("muster.cli.sweep", "sweeps_app"),
+    "schedules": ("muster.cli.sweep", "schedules_app"),
+    "lab": ("muster.cli.lab", "lab_app"),
+}
+
+
+def load_command(name: str) -> "Command":
+    """Import the module of command ``name`` and return it as a click command.
+
+    It is built exactly as ``add_typer`` or ``command`` on the top-level app
+    would build it, through a throw-away parent.
+    """
+    module, attribute = COMMANDS[name]
+    target: Any = getattr(import_module(module), attribute)
+    parent = typer.Typer(add_completion=False)
+    if isinstance(target, typer.Typer):
+        parent.add_typer(target, name=name)
+    else:
+        parent.command(name)(target)
+    group = typer.main.get_group(parent)
+    return group.commands[name]
+
+
+class LazyMusterGroup(MusterGroup):
+    """The top-level group: it knows its commands by name and loads one when it is used."""
+
+    def list_commands(self, ctx: "Context") -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: "Context", cmd_name: str) -> "Command | None":
+        if cmd_name not in COMMANDS:
+            return None
+        if cmd_name not in self.commands:
+            self.add_command(load_command(cmd_name), cmd_name)
+        return self.commands[cmd_name]
+
 
 app = typer.Typer(
     name="muster",
@@ -24,7 +83,7 @@ app = typer.Typer(
         "[bold]MUSTER_DATABASE_URL[/] or --database-url names another "
         "(postgresql://user@host/db)."
     ),
-    cls=MusterGroup,
+    cls=LazyMusterGroup,
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
@@ -58,25 +117,6 @@ def root(
     """Options shared by every command."""
     setup_logging(verbose)
     ctx.obj = AppState(database_url=database_url)
-
-
-app.add_typer(database.db_app, name="db")
-app.add_typer(database.schema_app, name="schema")
-app.command("ingest")(ingest.ingest_command)
-app.add_typer(assets.assets_app, name="assets")
-app.add_typer(assets.conflicts_app, name="conflicts")
-app.add_typer(sites.site_app, name="site")
-app.add_typer(agent_app, name="agent")
-app.add_typer(tokens.token_app, name="token")
-app.command("serve")(serve.serve_command)
-app.add_typer(requirement_cli.requirement_app, name="requirement")
-app.add_typer(report_cli.report_app, name="report")
-app.add_typer(ticket_cli.ticket_app, name="ticket")
-app.add_typer(ticket_cli.events_app, name="events")
-app.command("sweep")(sweep.sweep_command)
-app.add_typer(sweep.sweeps_app, name="sweeps")
-app.add_typer(sweep.schedules_app, name="schedules")
-app.add_typer(lab.lab_app, name="lab")
 
 
 def main() -> None:

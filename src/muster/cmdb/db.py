@@ -13,19 +13,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from muster.cmdb.errors import ConfigurationError, DatabaseError, SchemaOutOfDateError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# The schema revision this version of Muster expects: the head of
+# cmdb/migrations (a test holds the two together). Every command checks it, and
+# reading it from here spares each of them loading alembic and its scripts.
+SCHEMA_REVISION = "0006"
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +104,10 @@ def create_cmdb_engine(url: str) -> Engine:
     )
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine) -> "Config":
     """Return an Alembic configuration bound to this engine's database."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(files("muster.cmdb") / "migrations"))
     config.attributes["engine"] = engine
@@ -128,23 +134,30 @@ class Database:
         """Return the schema revision the database is at, None when it has none."""
         try:
             with self.engine.connect() as connection:
-                return MigrationContext.configure(connection).get_current_revision()
+                if not inspect(connection).has_table("alembic_version"):
+                    return None
+                revision = connection.execute(text("SELECT version_num FROM alembic_version"))
+                return revision.scalar_one_or_none()
         except OperationalError as exc:
             raise DatabaseError(f"cannot open the CMDB at {self.display_url}: {exc.orig}") from exc
 
     def head_revision(self) -> str | None:
-        """Return the schema revision this version of Muster expects."""
+        """Return the newest revision among the migration scripts."""
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(alembic_config(self.engine)).get_current_head()
 
     def upgrade(self) -> None:
         """Bring the schema to the current revision."""
+        from alembic import command
+
         logger.info("upgrading the CMDB schema at %s", self.display_url)
         command.upgrade(alembic_config(self.engine), "head")
 
     def ensure_schema(self) -> None:
         """Create the schema in an empty database; refuse one at an older revision."""
         current = self.current_revision()
-        if current == self.head_revision():
+        if current == SCHEMA_REVISION:
             return
         if current is None:
             with self.engine.connect() as connection:
@@ -159,7 +172,7 @@ class Database:
             return
         raise SchemaOutOfDateError(
             f"the CMDB at {self.display_url} is at schema {current}, this Muster needs "
-            f"{self.head_revision()}: run `muster db upgrade`"
+            f"{SCHEMA_REVISION}: run `muster db upgrade`"
         )
 
     @contextmanager

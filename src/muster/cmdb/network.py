@@ -4,8 +4,6 @@ import ipaddress
 import re
 from functools import lru_cache
 
-import netaddr
-
 from muster.cmdb.vendors import canonical_vendor
 
 # OUIs that hypervisors and redundancy protocols hand out: such a MAC belongs to
@@ -87,6 +85,10 @@ def mac_vendor(mac: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _oui_vendor(oui: str) -> str | None:
+    # netaddr loads its OUI registry on import: only look-ups pay for it, not
+    # every command (the agent on each PC) that merely imports this module.
+    import netaddr
+
     try:
         org = netaddr.EUI(oui + ":00:00:00").oui.registration().org
     except (netaddr.NotRegisteredError, IndexError):

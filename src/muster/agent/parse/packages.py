@@ -1,6 +1,13 @@
 """Installed packages: dpkg's status database and ``rpm -qa`` output."""
 
+import re
+
 from muster.agent.facts import PackageFacts
+
+# Stanzas of dpkg's status file are separated by blank lines; continuation
+# lines of multi-line fields start with a space, so never match these keys.
+_STANZA_BREAK = re.compile(r"\n[ \t]*\n")
+_DPKG_FIELDS = ("Package:", "Status:", "Version:", "Architecture:")
 
 # rpm lists the keys it trusts as pseudo-packages; they are not software.
 _RPM_PSEUDO_PACKAGES = frozenset({"gpg-pubkey"})
@@ -10,23 +17,21 @@ def parse_dpkg_status(text: str) -> list[PackageFacts]:
     """Return the packages dpkg's status file marks installed, as ``dpkg-query -W`` does.
 
     A package whose files were removed but whose configuration remains
-    (status ``config-files``) is not installed and is left out.
+    (status ``config-files``) is not installed and is left out. Only the four
+    fields needed are looked at; the rest of each stanza (descriptions,
+    conffiles) is skipped unparsed, since a desktop's status file runs to
+    tens of thousands of lines.
     """
     packages = []
-    record: dict[str, str] = {}
-    for line in [*text.splitlines(), ""]:
-        if not line.strip():
-            if record:
-                package = _dpkg_package(record)
-                if package is not None:
-                    packages.append(package)
-                record = {}
-            continue
-        if line[0] in " \t":
-            continue  # continuation of a multi-line field (Description, Conffiles)
-        key, _, value = line.partition(":")
-        if key in ("Package", "Status", "Version", "Architecture"):
-            record[key] = value.strip()
+    for stanza in _STANZA_BREAK.split(text):
+        record = {}
+        for line in stanza.splitlines():
+            if line.startswith(_DPKG_FIELDS):
+                key, _, value = line.partition(":")
+                record[key] = value.strip()
+        package = _dpkg_package(record)
+        if package is not None:
+            packages.append(package)
     return sorted(packages, key=lambda p: (p.name, p.arch or ""))
 
 
