@@ -1,7 +1,9 @@
 """Commands are loaded when used: the agent on a PC does not pay for the CMDB's code."""
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -37,6 +39,15 @@ def test_agent_run_loads_neither_the_cmdb_nor_other_commands() -> None:
         "muster.cli.common",
         "muster.cli.main",
     }
+
+
+def test_an_inventory_written_to_a_file_loads_no_rich(tmp_path: Path) -> None:
+    written = tmp_path / "inventory.json"
+
+    loaded = _modules_loaded_by("agent", "run", "--output", str(written))
+
+    assert json.loads(written.read_text())[0]["source"] == "agent"
+    assert {name for name in loaded if name.split(".")[0] == "rich"} == set()
 
 
 def test_top_level_help_lists_every_command_in_order() -> None:

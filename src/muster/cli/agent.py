@@ -13,7 +13,6 @@ from typing import Any
 
 import orjson
 import typer
-from rich.table import Table
 
 from muster.cli.common import console, error_console, new_app
 from muster.cmdb.errors import ConfigurationError
@@ -120,8 +119,9 @@ def _write_output(observation: Any, output: Path) -> None:
         sys.stdout.write(text.decode())
         return
     write_atomically(output, text)
-    error_console.print(
-        f"wrote the inventory of {observation.collector or 'this host'} to {output}"
+    # Plain text: a scheduled agent's one line of output goes to a log, not a terminal.
+    typer.echo(
+        f"wrote the inventory of {observation.collector or 'this host'} to {output}", err=True
     )
 
 
@@ -135,9 +135,9 @@ def _deliver(settings: Any, observation: Any) -> None:
         report = flush(spool, sender)
     for receipt in report.delivered:
         replay = " (the server had it already)" if receipt.replayed else ""
-        console.print(f"delivered inventory {receipt.key[:12]}: {receipt.asset}{replay}")
+        typer.echo(f"delivered inventory {receipt.key[:12]}: {receipt.asset}{replay}")
     if report.busy:
-        console.print(f"spooled; another agent is sending the {report.pending} waiting")
+        typer.echo(f"spooled; another agent is sending the {report.pending} waiting")
     if isinstance(report.problem, ServerUnavailableError):
         error_console.print(
             f"[yellow]warning:[/] {report.problem}; {report.pending} inventories wait in "
@@ -203,6 +203,8 @@ def facts_command(
 ) -> None:
     """List every fact the agent reports: table, name, type, unit and meaning."""
     from dataclasses import asdict
+
+    from rich.table import Table
 
     from muster.agent.facts import TABLES, fact_specs
 
