@@ -120,7 +120,27 @@ RULE_CASES: list[tuple[str, DeviceFacts, list[tuple[str, str, str]]]] = [
     (
         "open-ports",
         DeviceFacts(open_ports=frozenset({135, 445})),
-        [("os_name", "Windows", "Windows service ports are open")],
+        [
+            ("os_name", "Windows", "Windows service ports are open"),
+            (
+                "kind",
+                "workstation",
+                "desktop ports (remote desktop, file sharing) open and no server port "
+                "(web, mail, DNS, directory, database)",
+            ),
+        ],
+    ),
+    (
+        "open-ports",
+        DeviceFacts(open_ports=frozenset({53, 88, 135, 389, 445})),
+        [
+            ("os_name", "Windows", "Windows service ports are open"),
+            (
+                "kind",
+                "server",
+                "desktop ports (remote desktop, file sharing) and server port 53/88/389 open",
+            ),
+        ],
     ),
     (
         "nmap",

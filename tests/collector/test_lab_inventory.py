@@ -17,6 +17,7 @@ EXPECTED = {
     "10.77.1.20": ("printer", "HP", None, None),
     "10.77.1.30": ("ups", "Eaton", "EATON 93E 80", None),
     "10.77.2.2": ("switch", "HP", "ProCurve 2810-24G", None),
+    "10.77.2.10": ("workstation", "Dell", None, None),
     "10.77.2.20": ("access_point", "Ubiquiti", None, None),
 }
 PORTS = {
@@ -54,20 +55,31 @@ def test_sweep_locates_each_host_on_its_switch_port(swept: Swept) -> None:  # no
 
 
 @pytest.mark.parametrize(
-    ("address", "reason"),
+    ("address", "reason", "source"),
     [
-        ("10.77.1.20", "printer: sysObjectID 1.3.6.1.4.1.11.2.3.9.1 is an HP JetDirect printer"),
-        ("10.77.1.30", "ups: it implements the UPS-MIB"),
+        (
+            "10.77.1.20",
+            "printer: sysObjectID 1.3.6.1.4.1.11.2.3.9.1 is an HP JetDirect printer",
+            "snmp",
+        ),
+        ("10.77.1.30", "ups: it implements the UPS-MIB", "snmp"),
+        (
+            "10.77.2.10",
+            "workstation: desktop ports (remote desktop, file sharing) open and no server port "
+            "(web, mail, DNS, directory, database)",
+            "nmap",
+        ),
     ],
-    ids=["printer", "ups"],
+    ids=["printer", "ups", "workstation"],
 )
 def test_sweep_keeps_why_a_device_is_of_its_kind(
     swept: Swept,  # noqa: F811
     address: str,
     reason: str,
+    source: str,
 ) -> None:
     with swept.database.session() as session:
         detail = describe_asset(session, find_asset(session, address))
 
     assert reason in detail.provenance["kind"]["evidence"]
-    assert detail.provenance["kind"]["source"] == "snmp"
+    assert detail.provenance["kind"]["source"] == source

@@ -36,9 +36,14 @@ def test_read_nmap_report_keeps_os_match_as_evidence() -> None:
     (observation,) = nmap_observations(xml, site="roosevelt-ms")
 
     assert observation.attributes.os_name == "Linux"
-    assert observation.attributes.kind is None
+    assert observation.attributes.kind == "workstation"
     assert [(e.attribute, e.reason) for e in observation.evidence] == [
-        ("os_name", "nmap OS class Linux Linux (general purpose, 96%)")
+        ("os_name", "nmap OS class Linux Linux (general purpose, 96%)"),
+        (
+            "kind",
+            "desktop ports (remote desktop, file sharing) open and no server port "
+            "(web, mail, DNS, directory, database)",
+        ),
     ]
 
 

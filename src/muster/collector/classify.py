@@ -237,6 +237,22 @@ def _ports(facts: DeviceFacts) -> Iterable[Conclusion]:
         yield Conclusion("kind", "printer", f"print service port {open_} open, no host ports", 35)
     if 3389 in ports or {135, 445} <= ports:
         yield Conclusion("os_name", "Windows", "Windows service ports are open", 30)
+        served = sorted(ports & _SERVER_PORTS)
+        if served:
+            listed = "/".join(str(p) for p in served)
+            reason = f"desktop ports (remote desktop, file sharing) and server port {listed} open"
+            yield Conclusion("kind", "server", reason, 25)
+        else:
+            reason = (
+                "desktop ports (remote desktop, file sharing) open and no server port "
+                "(web, mail, DNS, directory, database)"
+            )
+            yield Conclusion("kind", "workstation", reason, 20)
+
+
+# Ports a machine with desktop ports (3389, or 135 and 445) opens when it
+# serves others: web, mail, DNS, Kerberos and LDAP (a domain controller), SQL Server.
+_SERVER_PORTS = frozenset({25, 53, 80, 88, 389, 443, 636, 1433, 3268})
 
 
 _NMAP_TYPES: dict[str, Kind] = {
