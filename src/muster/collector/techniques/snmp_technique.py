@@ -7,6 +7,9 @@ credentials (secrets resolved, named without them) and the sweep's limits,
 and passes its Observations on. Which credential worked on which device is
 remembered in a file beside the CMDB (``snmp-credentials.json`` in the data
 folder) and tried first next time.
+
+The inventory, and pysnmp with it, is imported when SNMP runs: a liveness
+sweep does not wait for an SNMP engine it does not use to load.
 """
 
 import logging
@@ -26,7 +29,6 @@ from muster.collector.snmp.credentials import (
     SnmpSettings,
     UsmUser,
 )
-from muster.collector.snmp.inventory import snmp_inventory as inventory
 from muster.collector.snmp.memory import CredentialMemory
 from muster.collector.techniques.base import ProbeContext, Technique
 
@@ -99,6 +101,8 @@ async def snmp_inventory(
             context.error("SNMP skipped: the site has no usable SNMP credential")
         context.probed(len(allowed))
         return
+    from muster.collector.snmp.inventory import snmp_inventory as inventory
+
     memory = CredentialMemory.load(default_data_dir() / MEMORY_FILE)
     settings = SnmpSettings(
         probe_timeout=context.timeout,
