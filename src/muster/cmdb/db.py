@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import SingletonThreadPool
 
 from muster.cmdb.errors import ConfigurationError, DatabaseError, SchemaOutOfDateError
 
@@ -81,8 +82,12 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def create_cmdb_engine(url: str) -> Engine:
-    """Create an engine with Muster's settings for SQLite or PostgreSQL."""
+def create_cmdb_engine(url: str, *, per_thread: bool = False) -> Engine:
+    """Create an engine with Muster's settings for SQLite or PostgreSQL.
+
+    ``per_thread`` (SQLite only) keeps one connection for each thread that
+    uses the engine instead of a shared pool: see ``Database.loop_engine``.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -93,7 +98,15 @@ def create_cmdb_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, json_serializer=_json_text)
+        pooling: dict[str, Any] = {}
+        if per_thread:
+            # Closing the pool from another thread (dispose) must be allowed.
+            pooling = {
+                "poolclass": SingletonThreadPool,
+                "pool_size": 64,
+                "connect_args": {"check_same_thread": False},
+            }
+        engine = create_engine(url, json_serializer=_json_text, **pooling)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -120,6 +133,14 @@ class Database:
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)
         self.engine = create_cmdb_engine(self.url)
+        # Reads that an event loop makes itself take no connection from the
+        # shared pool: waiting there would stall the loop, and the connections
+        # it waits for may belong to sessions that only the loop closes.
+        self.loop_engine = (
+            create_cmdb_engine(self.url, per_thread=True)
+            if self.engine.dialect.name == "sqlite"
+            else None
+        )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer_sessions = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
@@ -195,3 +216,5 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self.loop_engine is not None:
+            self.loop_engine.dispose()
