@@ -1,6 +1,8 @@
 """Plain reads give what SQLAlchemy's own execution gives, on both backends."""
 
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import bindparam, select, update
@@ -75,3 +77,31 @@ def test_plain_select_refuses_a_list_to_expand(database: Database) -> None:
         pytest.raises(ValueError, match=r"^a plain statement cannot take IN over a list"),
     ):
         reader.all(plain)
+
+
+def test_thread_readers_lend_each_thread_its_own_connection(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'muster.db'}")
+    database.ensure_schema()
+    readers = database.loop_readers
+    assert readers is not None
+    seen: list[object] = []
+
+    def connection_of_this_thread() -> None:
+        with readers.reader() as reader:
+            seen.append(reader.connection)
+
+    connection_of_this_thread()
+    connection_of_this_thread()
+    other = threading.Thread(target=connection_of_this_thread)
+    other.start()
+    other.join()
+    readers.close()
+    connection_of_this_thread()
+    database.dispose()
+
+    assert seen[0] is seen[1]
+    assert len({id(connection) for connection in seen}) == 3
+
+
+def test_only_sqlite_has_thread_readers(database: Database) -> None:
+    assert (database.loop_readers is not None) == (database.engine.dialect.name == "sqlite")

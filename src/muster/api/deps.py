@@ -106,10 +106,12 @@ async def read(
     """Run ``work(reader, ...)``, plain reads of a few indexed rows, on a connection of its own.
 
     SQLite runs it on the event loop, on the loop's own connection (readers
-    never wait for SQLite's writer); PostgreSQL runs it in the thread pool.
+    never wait for SQLite's writer): see ``Database.loop_readers``.
+    PostgreSQL runs it in the thread pool.
     """
-    if database.loop_engine is not None:
-        return _read_on(database.loop_engine, work, *args, **kwargs)
+    if database.loop_readers is not None:
+        with database.loop_readers.reader() as reader:
+            return work(reader, *args, **kwargs)
     return await run_in_threadpool(partial(_read_on, database.engine, work, *args, **kwargs))
 
 

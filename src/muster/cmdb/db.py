@@ -20,9 +20,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import SingletonThreadPool
+from sqlalchemy.pool import NullPool
 
 from muster.cmdb.errors import ConfigurationError, DatabaseError, SchemaOutOfDateError
+from muster.cmdb.plain import ThreadReaders
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -82,11 +83,11 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def create_cmdb_engine(url: str, *, per_thread: bool = False) -> Engine:
+def create_cmdb_engine(url: str, *, pooled: bool = True) -> Engine:
     """Create an engine with Muster's settings for SQLite or PostgreSQL.
 
-    ``per_thread`` (SQLite only) keeps one connection for each thread that
-    uses the engine instead of a shared pool: see ``Database.loop_engine``.
+    An engine that is not ``pooled`` (SQLite only) opens a new connection each
+    time, which any thread may use: see ``Database.loop_readers``.
     """
     try:
         parsed = make_url(url)
@@ -99,13 +100,8 @@ def create_cmdb_engine(url: str, *, per_thread: bool = False) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         pooling: dict[str, Any] = {}
-        if per_thread:
-            # Closing the pool from another thread (dispose) must be allowed.
-            pooling = {
-                "poolclass": SingletonThreadPool,
-                "pool_size": 64,
-                "connect_args": {"check_same_thread": False},
-            }
+        if not pooled:
+            pooling = {"poolclass": NullPool, "connect_args": {"check_same_thread": False}}
         engine = create_engine(url, json_serializer=_json_text, **pooling)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -133,12 +129,13 @@ class Database:
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)
         self.engine = create_cmdb_engine(self.url)
-        # Reads that an event loop makes itself take no connection from the
-        # shared pool: waiting there would stall the loop, and the connections
-        # it waits for may belong to sessions that only the loop closes.
-        self.loop_engine = (
-            create_cmdb_engine(self.url, per_thread=True)
-            if self.engine.dialect.name == "sqlite"
+        # SQLite answers indexed reads in microseconds: an event loop makes
+        # them itself, on a connection of its own (see ThreadReaders). Not for
+        # a database in memory, which a connection of its own would not see.
+        in_file = self.engine.url.database not in (None, "", ":memory:")
+        self.loop_readers = (
+            ThreadReaders(create_cmdb_engine(self.url, pooled=False))
+            if self.engine.dialect.name == "sqlite" and in_file
             else None
         )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -214,7 +211,7 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, and those of the loop readers."""
         self.engine.dispose()
-        if self.loop_engine is not None:
-            self.loop_engine.dispose()
+        if self.loop_readers is not None:
+            self.loop_readers.close()

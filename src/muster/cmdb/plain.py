@@ -11,9 +11,12 @@ compiled once per dialect, then only the DBAPI runs.
 
 ``plain_reader(engine)`` lends a pooled connection for such reads, inside
 one transaction so that several statements see the same snapshot on SQLite;
-``session_reader(session)`` runs them in a session's transaction.
+``session_reader(session)`` runs them in a session's transaction, and
+``ThreadReaders`` keeps a SQLite connection per thread for an event loop's
+reads, outside any pool.
 """
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,12 +35,14 @@ class _Compiled:
     # Bind names in the order of the SQL's placeholders (positional styles such
     # as SQLite's ``?``), or None when the DBAPI takes a dict (psycopg).
     positions: tuple[str, ...] | None
-    binds: dict[str, Callable[[Any], Any] | None]
+    # The bound values' conversions, for the types that have one.
+    binds: list[tuple[str, Callable[[Any], Any]]]
     # Values written into the statement, such as ``"mac"`` in ``type == "mac"``.
     fixed: dict[str, Any]
-    # Filled at the first run, from the cursor's description: the DBAPI's type
-    # codes pick the conversions, as in SQLAlchemy's own result handling.
-    results: list[Callable[[Any], Any] | None] | None = None
+    # The columns' conversions, by position, for the types that have one. Filled
+    # at the first run from the cursor's description: the DBAPI's type codes
+    # pick them, as in SQLAlchemy's own result handling.
+    results: list[tuple[int, Callable[[Any], Any]]] | None = None
 
 
 class PlainSelect:
@@ -52,7 +57,7 @@ class PlainSelect:
         found = self._by_dialect.get(dialect.name)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
-            binds: dict[str, Callable[[Any], Any] | None] = {}
+            binds: list[tuple[str, Callable[[Any], Any]]] = []
             fixed: dict[str, Any] = {}
             for name, bind in compiled.binds.items():
                 if bind.expanding:
@@ -60,7 +65,9 @@ class PlainSelect:
                     raise ValueError(
                         "a plain statement cannot take IN over a list: compare with each value"
                     )
-                binds[name] = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                if convert is not None:
+                    binds.append((name, convert))
                 if not bind.required:
                     fixed[name] = bind.effective_value
             positions = tuple(compiled.positiontup or ()) if dialect.positional else None
@@ -70,20 +77,19 @@ class PlainSelect:
 
 
 class PlainReader:
-    """Runs PlainSelects on one DBAPI connection."""
+    """Runs PlainSelects on one DBAPI connection, its ``connection``."""
 
     def __init__(self, connection: Any, dialect: Dialect) -> None:
-        self._connection = connection
+        self.connection = connection
         self._dialect = dialect
 
     def all(self, query: PlainSelect, **params: Any) -> list[tuple[Any, ...]]:
         """Every row of ``query`` run with these bound values."""
         compiled = query.compiled(self._dialect)
-        values = {
-            name: value if (convert := compiled.binds[name]) is None else convert(value)
-            for name, value in (compiled.fixed | params).items()
-        }
-        cursor = self._connection.cursor()
+        values = compiled.fixed | params if compiled.fixed else params
+        for name, convert in compiled.binds:
+            values[name] = convert(values[name])
+        cursor = self.connection.cursor()
         try:
             if compiled.positions is None:
                 cursor.execute(compiled.sql, values)
@@ -94,13 +100,15 @@ class PlainReader:
                 compiled.results = self._result_conversions(query, cursor.description)
         finally:
             cursor.close()
-        conversions = compiled.results
-        if not any(conversions):
+        if not compiled.results:
             return [tuple(row) for row in rows]
-        return [
-            tuple(value if convert is None else convert(value) for value, convert in pairs)
-            for pairs in (zip(row, conversions, strict=True) for row in rows)
-        ]
+        converted = []
+        for row in rows:
+            fields = list(row)
+            for index, convert in compiled.results:
+                fields[index] = convert(fields[index])
+            converted.append(tuple(fields))
+        return converted
 
     def first(self, query: PlainSelect, **params: Any) -> tuple[Any, ...] | None:
         """The first row of ``query``, or None when there is none."""
@@ -109,12 +117,15 @@ class PlainReader:
 
     def _result_conversions(
         self, query: PlainSelect, description: Sequence[Sequence[Any]]
-    ) -> list[Callable[[Any], Any] | None]:
+    ) -> list[tuple[int, Callable[[Any], Any]]]:
         columns = list(query.statement.selected_columns)
-        return [
-            column.type.dialect_impl(self._dialect).result_processor(self._dialect, field[1])
-            for column, field in zip(columns, description, strict=True)
-        ]
+        conversions: list[tuple[int, Callable[[Any], Any]]] = []
+        for index, (column, field) in enumerate(zip(columns, description, strict=True)):
+            impl = column.type.dialect_impl(self._dialect)
+            convert = impl.result_processor(self._dialect, field[1])
+            if convert is not None:
+                conversions.append((index, convert))
+        return conversions
 
 
 def session_reader(session: Session) -> PlainReader:
@@ -142,3 +153,53 @@ def plain_reader(engine: Engine) -> Iterator[PlainReader]:
         yield PlainReader(connection, engine.dialect)
     finally:
         connection.close()
+
+
+class ThreadReaders:
+    """One SQLite connection per thread, kept open outside any pool, for plain reads.
+
+    An event loop reads through it: waiting for a pooled connection there
+    would stall the loop, and the connections it waited for could belong to
+    sessions that only the loop closes. A thread's reads never overlap, so
+    one connection each is enough, and lending it costs nothing.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        """Open connections with ``engine`` (its connect events set them up)."""
+        self._engine = engine
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[Any] = []
+        # Bumped by close(), so that threads open new connections afterwards.
+        self._generation = 0
+
+    @contextmanager
+    def reader(self) -> Iterator[PlainReader]:
+        """Lend this thread's connection for plain reads, in one read transaction."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None or self._local.generation != self._generation:
+            connection = self._open()
+        # Muster's SQLite connections leave BEGIN to whoever runs them.
+        connection.execute("BEGIN")
+        try:
+            yield PlainReader(connection, self._engine.dialect)
+        finally:
+            connection.rollback()
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+            self._generation += 1
+        for connection in opened:
+            connection.close()
+
+    def _open(self) -> Any:
+        pooled = self._engine.raw_connection()
+        pooled.detach()
+        connection = pooled.dbapi_connection
+        with self._lock:
+            self._opened.append(connection)
+            self._local.connection = connection
+            self._local.generation = self._generation
+        return connection
