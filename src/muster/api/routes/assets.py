@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
-from muster.api.deps import DatabaseDep, PagingDep, Reader, ReadSession, read
+from muster.api.deps import PagingDep, Reader, ReadSession, database_of, read
 from muster.api.errors import FieldProblem, InvalidRequestError
 from muster.api.problems import responses
 from muster.api.schemas.common import Page
@@ -78,8 +78,8 @@ def read_assets(
 
 @router.get("/lookup", response_model=AssetSummary, responses=responses(401, 403, 404, 409, 422))
 async def lookup(
+    request: Request,
     caller: Reader,
-    database: DatabaseDep,
     serial: Text = None,
     mac: Text = None,
     ip: Text = None,
@@ -105,7 +105,7 @@ async def lookup(
     # The hottest route of the API: it reads without the thread pool (see
     # deps.read) and returns the JSON the response model would give, built
     # from the model itself rather than validated a second time.
-    found = await read(database, lookup_asset, kind, value)
+    found = await read(database_of(request), lookup_asset, kind, value)
     return Response(found.model_dump_json(), media_type="application/json")
 
 
