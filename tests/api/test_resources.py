@@ -196,9 +196,10 @@ def test_lookup_asset_does_not_wait_for_the_shared_pool_on_sqlite(
     ingest(client, tokens, laptop("5CG1", 0))
     # The token's first use is recorded, through the pool; later ones within a minute are not.
     client.get("/api/v1/assets/lookup?serial=NONE", headers=auth(tokens.read))
-    # Taking every pooled connection: a read made on the event loop must not
-    # wait for one, since it would stall the loop that gives them back.
-    held = [database.engine.raw_connection() for _ in range(15)]
+    # Taking every pooled connection (SQLAlchemy's default pool: 5, and 10
+    # more): a read made on the event loop must not wait for one, since it
+    # would stall the loop that gives them back.
+    held = [database.engine.raw_connection() for _ in range(5 + 10)]
     try:
         response = client.get("/api/v1/assets/lookup?serial=5CG1", headers=auth(tokens.read))
     finally:
