@@ -1,9 +1,6 @@
-"""The API as benchmarked: Muster's app plus an empty FastAPI endpoint, the peer."""
+"""The API as benchmarked: the app as ASGI servers import it, and an empty endpoint, its peer."""
 
-from muster.api.app import create_app
-from muster.cmdb.db import Database
-
-app = create_app(Database())
+from muster.api.asgi import app
 
 
 @app.get("/bench/empty")

@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from muster.cmdb.db import Database
-from muster.cmdb.tokens import revoke_token
+from muster.cmdb.tokens import list_tokens, revoke_token
 from tests.api.conftest import Tokens, auth
 
 OBSERVATION = {
@@ -83,6 +83,31 @@ def test_read_assets_with_revoked_token_is_401(
     response = client.get("/api/v1/assets", headers=auth(tokens.read))
 
     assert response.status_code == 401
+
+
+def test_lookup_with_revoked_token_is_401_on_the_next_request(
+    client: TestClient, tokens: Tokens, database: Database
+) -> None:
+    path = "/api/v1/assets/lookup?serial=NONE"
+    assert client.get(path, headers=auth(tokens.read)).status_code == 404
+    with database.session(writer=True) as session:
+        revoke_token(session, "read")
+
+    response = client.get(path, headers=auth(tokens.read))
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "the API token is not valid or was revoked"
+
+
+def test_a_request_records_when_its_token_was_used(
+    client: TestClient, tokens: Tokens, database: Database
+) -> None:
+    client.get("/api/v1/assets", headers=auth(tokens.read))
+
+    with database.session() as session:
+        used = {token.name: token.last_used_at is not None for token in list_tokens(session)}
+
+    assert used == {"admin": False, "ingest": False, "lincoln_ingest": False, "read": True}
 
 
 def test_read_assets_with_token_as_basic_password_is_allowed(

@@ -2,21 +2,23 @@
 
 ``Reader``, ``Ingester`` and ``Admin`` are the caller's token, checked for
 that scope; ``ReadSession`` is a read-only session for the request.
+``read`` runs a short read on a connection of its own, the way the token
+check and the asset look-up do: on the event loop for SQLite, whose indexed
+reads take microseconds (less than a hop to the thread pool), and in the
+thread pool for PostgreSQL, whose round trips must not stall the loop.
 """
 
 import base64
 import binascii
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Query, Request
-from fastapi.security import (
-    HTTPAuthorizationCredentials,
-    HTTPBasic,
-    HTTPBasicCredentials,
-    HTTPBearer,
-)
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPBasic, HTTPBasicCredentials, HTTPBearer
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from muster.api.errors import (
@@ -26,13 +28,15 @@ from muster.api.errors import (
 )
 from muster.api.settings import ApiSettings
 from muster.cmdb.db import Database
+from muster.cmdb.plain import PlainReader, plain_reader
 from muster.cmdb.tokens import Principal, Scope, authenticate, needs_touch, touch_token
 
 logger = logging.getLogger(__name__)
 
-# Declared so the OpenAPI document tells clients how to authenticate; the
-# header itself is read in ``_secret`` so that both forms are accepted.
-_bearer = HTTPBearer(auto_error=False, description="An API token: `muster token create`.")
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# Declared so the OpenAPI document tells third-party agents how to authenticate.
 _basic = HTTPBasic(
     auto_error=False, description="Third-party agents: any user name, the token as password."
 )
@@ -42,10 +46,19 @@ _basic = HTTPBasic(
 # its thread pool, and each hop there costs more than a look-up's queries.
 
 
-async def get_database(request: Request) -> Database:
-    """The CMDB the app was created with."""
+def database_of(request: Request) -> Database:
+    """The CMDB the app was created with.
+
+    Routes on the hottest paths call it directly rather than through
+    ``DatabaseDep``: each dependency costs every request some microseconds.
+    """
     database: Database = request.app.state.database
     return database
+
+
+async def get_database(request: Request) -> Database:
+    """The CMDB the app was created with, as a dependency."""
+    return database_of(request)
 
 
 async def get_settings(request: Request) -> ApiSettings:
@@ -93,39 +106,62 @@ def _secret(request: Request) -> str:
     )
 
 
-def authenticate_request(request: Request, session: Session, database: Database) -> Principal:
-    """Return the caller of a request, from its Bearer token or Basic password."""
-    found = authenticate(session, _secret(request))
+async def read(
+    database: Database,
+    work: Callable[Concatenate[PlainReader, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Run ``work(reader, ...)``, plain reads of a few indexed rows, on a connection of its own.
+
+    SQLite runs it on the event loop, on the loop's own connection (readers
+    never wait for SQLite's writer): see ``Database.loop_readers``.
+    PostgreSQL runs it in the thread pool.
+    """
+    if database.loop_readers is not None:
+        with database.loop_readers.reader() as reader:
+            return work(reader, *args, **kwargs)
+    return await run_in_threadpool(partial(_read_on, database.engine, work, *args, **kwargs))
+
+
+def _read_on(
+    engine: Engine,
+    work: Callable[Concatenate[PlainReader, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    with plain_reader(engine) as reader:
+        return work(reader, *args, **kwargs)
+
+
+def _touch(database: Database, token_id: int) -> None:
+    with database.session(writer=True) as writer:
+        touch_token(writer, token_id)
+
+
+async def authenticate_request(request: Request, database: Database) -> Principal:
+    """Return the caller of a request, from its Bearer token or Basic password.
+
+    The token is looked up on every request, so a revoked one is refused at
+    once; its last use is written at most once a minute, in the thread pool
+    since a write may wait for SQLite's write lock.
+    """
+    found = await read(database, authenticate, _secret(request))
     if found is None:
         raise NotAuthenticatedError("the API token is not valid or was revoked")
     if needs_touch(found):
-        with database.session(writer=True) as writer:
-            touch_token(writer, found.token_id)
+        await run_in_threadpool(_touch, database, found.token_id)
     return found
 
 
-def principal(
+async def agent(
     request: Request,
-    session: ReadSession,
-    database: DatabaseDep,
-    _bearer_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The caller, from a Bearer token (or a Basic password)."""
-    return authenticate_request(request, session, database)
-
-
-Authenticated = Annotated[Principal, Depends(principal)]
-
-
-def agent(
-    request: Request,
-    session: ReadSession,
     database: DatabaseDep,
     _basic_credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> Principal:
     """A third-party agent with an ingest token as its Basic password."""
     try:
-        caller = authenticate_request(request, session, database)
+        caller = await authenticate_request(request, database)
     except NotAuthenticatedError as exc:
         # The agents send credentials only after a Basic challenge.
         raise BasicAuthRequiredError(str(exc)) from exc
@@ -137,21 +173,38 @@ def agent(
 AgentIngester = Annotated[Principal, Depends(agent)]
 
 
-def _require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
-    async def check(caller: Authenticated) -> Principal:
-        if not caller.allows(scope):
+class TokenCheck(HTTPBearer):
+    """The caller's token, checked for one scope: ``Reader``, ``Ingester`` and ``Admin``.
+
+    Being an ``HTTPBearer``, it declares the bearer scheme in the OpenAPI
+    document, and FastAPI resolves it as one dependency without any of its
+    own: each dependency costs every request of the API some microseconds.
+    The header is read in ``_secret``, so that a Basic password works too.
+    """
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__(
+            scheme_name="HTTPBearer",
+            description="An API token: `muster token create`.",
+            auto_error=False,
+        )
+        self.scope = scope
+
+    # It returns the caller, not the credentials HTTPBearer returns.
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        """Return the caller if its token has the scope."""
+        caller = await authenticate_request(request, database_of(request))
+        if not caller.allows(self.scope):
             held = ", ".join(sorted(caller.scopes)) or "none"
             raise PermissionDeniedError(
-                f"token {caller.name!r} has scopes {held}; this needs {scope.value}"
+                f"token {caller.name!r} has scopes {held}; this needs {self.scope.value}"
             )
         return caller
 
-    return check
 
-
-Reader = Annotated[Principal, Depends(_require(Scope.READ))]
-Ingester = Annotated[Principal, Depends(_require(Scope.INGEST))]
-Admin = Annotated[Principal, Depends(_require(Scope.ADMIN))]
+Reader = Annotated[Principal, Depends(TokenCheck(Scope.READ))]
+Ingester = Annotated[Principal, Depends(TokenCheck(Scope.INGEST))]
+Admin = Annotated[Principal, Depends(TokenCheck(Scope.ADMIN))]
 
 
 MAX_PAGE = 500

@@ -20,8 +20,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from muster.cmdb.errors import ConfigurationError, DatabaseError, SchemaOutOfDateError
+from muster.cmdb.plain import ThreadReaders
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -81,8 +83,12 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def create_cmdb_engine(url: str) -> Engine:
-    """Create an engine with Muster's settings for SQLite or PostgreSQL."""
+def create_cmdb_engine(url: str, *, pooled: bool = True) -> Engine:
+    """Create an engine with Muster's settings for SQLite or PostgreSQL.
+
+    An engine that is not ``pooled`` (SQLite only) opens a new connection each
+    time, which any thread may use: see ``Database.loop_readers``.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -93,7 +99,10 @@ def create_cmdb_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, json_serializer=_json_text)
+        pooling: dict[str, Any] = {}
+        if not pooled:
+            pooling = {"poolclass": NullPool, "connect_args": {"check_same_thread": False}}
+        engine = create_engine(url, json_serializer=_json_text, **pooling)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -120,6 +129,15 @@ class Database:
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)
         self.engine = create_cmdb_engine(self.url)
+        # SQLite answers indexed reads in microseconds: an event loop makes
+        # them itself, on a connection of its own (see ThreadReaders). Not for
+        # a database in memory, which a connection of its own would not see.
+        in_file = self.engine.url.database not in (None, "", ":memory:")
+        self.loop_readers = (
+            ThreadReaders(create_cmdb_engine(self.url, pooled=False))
+            if self.engine.dialect.name == "sqlite" and in_file
+            else None
+        )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer_sessions = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
@@ -193,5 +211,7 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, and those of the loop readers."""
         self.engine.dispose()
+        if self.loop_readers is not None:
+            self.loop_readers.close()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from muster.cmdb.errors import ConfigurationError, NotFoundError
 from muster.cmdb.models import ApiToken, utcnow
+from muster.cmdb.plain import PlainReader, PlainSelect
 from muster.cmdb.sites import get_site
 
 logger = logging.getLogger(__name__)
@@ -142,17 +143,17 @@ def revoke_token(session: Session, name: str) -> TokenView:
     return _view(token)
 
 
-# Built once: every request runs it.
-_BY_SECRET = (
+# Every request of the API runs it: a plain statement (see plain.py).
+_BY_SECRET = PlainSelect(
     select(ApiToken.id, ApiToken.name, ApiToken.scopes, ApiToken.sites, ApiToken.last_used_at)
     .where(ApiToken.secret_sha256 == bindparam("digest"))
     .where(ApiToken.revoked_at.is_(None))
 )
 
 
-def authenticate(session: Session, secret: str) -> Principal | None:
+def authenticate(reader: PlainReader, secret: str) -> Principal | None:
     """Return who a secret belongs to, or None when it is unknown or revoked."""
-    row = session.connection().execute(_BY_SECRET, {"digest": digest_secret(secret)}).first()
+    row = reader.first(_BY_SECRET, digest=digest_secret(secret))
     if row is None:
         return None
     token_id, name, scopes, sites, last_used = row

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from muster.cmdb.errors import NotFoundError, StateConflictError
 from muster.cmdb.models import Asset, Change, Conflict, Identifier, Site, Sweep
 from muster.cmdb.network import canonical_mac, split_hostname
+from muster.cmdb.plain import PlainReader, PlainSelect
 from muster.cmdb.tickets import TicketLinkView, tickets_of_asset
 
 
@@ -371,14 +372,13 @@ def page_assets(
     return [summarise(asset) for asset in assets], total
 
 
-# Built once: a look-up is the hottest read of the API, and building a statement
-# costs more than running it.
-_HOLDERS = (
+# A look-up is the hottest read of the API: plain statements (see plain.py).
+_HOLDERS = PlainSelect(
     select(Identifier.asset_id)
     .where(Identifier.type == bindparam("kind"), Identifier.value == bindparam("value"))
     .order_by(Identifier.usable.desc(), Identifier.last_seen.desc())
 )
-_SUMMARY = (
+_SUMMARY = PlainSelect(
     select(
         Asset.id,
         Site.code,
@@ -395,14 +395,17 @@ _SUMMARY = (
     .outerjoin(Site, Asset.site_id == Site.id)
     .where(Asset.id == bindparam("asset_id"))
 )
-_ADDRESSES = (
+_ADDRESSES = PlainSelect(
     select(Identifier.type, Identifier.value)
-    .where(Identifier.asset_id == bindparam("asset_id"), Identifier.type.in_(("mac", "ip")))
+    .where(
+        Identifier.asset_id == bindparam("asset_id"),
+        or_(Identifier.type == "mac", Identifier.type == "ip"),
+    )
     .order_by(Identifier.value)
 )
 
 
-def lookup_asset(session: Session, kind: str, value: str) -> AssetSummary:
+def lookup_asset(reader: PlainReader, kind: str, value: str) -> AssetSummary:
     """Find the one asset holding an identifier (serial, mac, ip or hostname).
 
     Raises NotFoundError when none holds it and StateConflictError when
@@ -416,9 +419,8 @@ def lookup_asset(session: Session, kind: str, value: str) -> AssetSummary:
         wanted = split_hostname(value)[0]
     else:
         wanted = value.strip()
-    connection = session.connection()
-    holders = connection.execute(_HOLDERS, {"kind": kind, "value": wanted}).scalars()
-    matches = list(dict.fromkeys(holders))
+    holders = reader.all(_HOLDERS, kind=kind, value=wanted)
+    matches = list(dict.fromkeys(asset_id for (asset_id,) in holders))
     if not matches:
         raise NotFoundError(f"no asset has {kind} {value!r}")
     if len(matches) > 1:
@@ -426,8 +428,10 @@ def lookup_asset(session: Session, kind: str, value: str) -> AssetSummary:
         raise StateConflictError(
             f"{kind} {value!r} is held by several assets ({listed}): ask for one by id"
         )
-    row = connection.execute(_SUMMARY, {"asset_id": matches[0]}).one()
-    addresses = connection.execute(_ADDRESSES, {"asset_id": matches[0]}).all()
+    row = reader.first(_SUMMARY, asset_id=matches[0])
+    if row is None:
+        raise NotFoundError(f"no asset has {kind} {value!r}")
+    addresses = reader.all(_ADDRESSES, asset_id=matches[0])
     return AssetSummary(
         id=row[0],
         site=row[1],

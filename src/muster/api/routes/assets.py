@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 
-from muster.api.deps import PagingDep, Reader, ReadSession
+from muster.api.deps import PagingDep, Reader, ReadSession, database_of, read
 from muster.api.errors import FieldProblem, InvalidRequestError
 from muster.api.problems import responses
 from muster.api.schemas.common import Page
@@ -76,15 +76,15 @@ def read_assets(
     return Page[AssetSummary](items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
-@router.get("/lookup", responses=responses(401, 403, 404, 409, 422))
-def lookup(
+@router.get("/lookup", response_model=AssetSummary, responses=responses(401, 403, 404, 409, 422))
+async def lookup(
+    request: Request,
     caller: Reader,
-    session: ReadSession,
     serial: Text = None,
     mac: Text = None,
     ip: Text = None,
     hostname: Text = None,
-) -> AssetSummary:
+) -> Response:
     """Find the one asset with this serial, MAC, address or host name (give exactly one)."""
     given = {
         name: value
@@ -102,7 +102,11 @@ def lookup(
     ((kind, value),) = given.items()
     if kind == "mac":
         value = _mac(value) or value
-    return lookup_asset(session, kind, value)
+    # The hottest route of the API: it reads without the thread pool (see
+    # deps.read) and returns the JSON the response model would give, built
+    # from the model itself rather than validated a second time.
+    found = await read(database_of(request), lookup_asset, kind, value)
+    return Response(found.model_dump_json(), media_type="application/json")
 
 
 @router.get("/{asset_id}", responses=responses(401, 403, 404, 422))

@@ -15,8 +15,9 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from muster.api.deps import DatabaseDep, ReadSession
+from muster.api.deps import DatabaseDep, ReadSession, read
 from muster.api.routes.reports import AsOf, FreshWithin, current_gaps
+from muster.cmdb.plain import session_reader
 from muster.cmdb.tokens import Scope, authenticate
 from muster.cmdb.views import describe_asset, find_asset
 from muster.reports.dashboard import asset_page, district_page, login_page, school_page
@@ -36,7 +37,7 @@ def _signed_in(request: Request, session: Session) -> bool:
     secret = value.strip() if scheme.lower() == "bearer" else request.cookies.get(COOKIE, "")
     if not secret:
         return False
-    caller = authenticate(session, secret)
+    caller = authenticate(session_reader(session), secret)
     return caller is not None and caller.allows(Scope.READ)
 
 
@@ -61,13 +62,13 @@ def login_form(next_page: Annotated[str, Query(alias="next")] = "/dashboard") ->
 
 
 @router.post("/login")
-async def login(request: Request, session: ReadSession) -> Response:
+async def login(request: Request, database: DatabaseDep) -> Response:
     """Check the token; keep it in a cookie and go on, or show the form again."""
     body = await request.body()
     form = parse_qs(body[:_MAX_FORM].decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
     next_page = _safe_next((form.get("next") or ["/dashboard"])[0])
-    caller = authenticate(session, token) if token else None
+    caller = await read(database, authenticate, token) if token else None
     if caller is None or not caller.allows(Scope.READ):
         error = "That token is not valid, was revoked, or lacks the read scope."
         return HTMLResponse(login_page(error=error, next_page=next_page), status_code=401)
