@@ -7,10 +7,21 @@ arrive in within a batch. An Observation already stored (same content hash)
 changes nothing. Batches are serialised: SQLite takes its write lock at the
 start (BEGIN IMMEDIATE), PostgreSQL an advisory lock, so two ingests never
 decide from the same stale view.
+
+Python's cyclic garbage collector is paused while a batch is reconciled. A
+batch holds a few hundred thousand small objects (the working set, prepared
+claims, payloads) that all live until the batch is written; every one of
+them survives the young generations, so the collector kept running full
+collections over the whole heap and found almost nothing to free: they cost
+a third of ingest's time. Nothing ingest builds needs the collector to be
+freed: the working set breaks its own reference cycles when a batch ends
+(``WorkingSet.release``).
 """
 
+import gc
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
@@ -53,6 +64,34 @@ def ingest(
     file keeps what was done if interrupted; re-running it is harmless.
     """
     settings = settings or IngestSettings()
+    with _collector_paused():
+        return _ingest(
+            session, observations, dry_run, settings, batch_size, commit_batches, progress
+        )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the duration, if it was running."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _ingest(
+    session: Session,
+    observations: Sequence[Observation],
+    dry_run: bool,
+    settings: IngestSettings,
+    batch_size: int,
+    commit_batches: bool,
+    progress: Callable[[int], None] | None,
+) -> IngestReport:
     connection = lock_for_ingest(session)
     sites = SiteDirectory.load(connection)
     placed = [sites.place(index, obs) for index, obs in enumerate(observations)]
@@ -165,3 +204,4 @@ def _reconcile_batch(
         decision.asset_id = live.id
         decision.asset = live.label
         decisions[decision.index] = decision
+    ws.release()

@@ -425,13 +425,9 @@ def _flush_sources(driver: Driver, ws: WorkingSet) -> None:
             else:
                 inserts.append((asset.id, source, first, last))
     driver.insert_many("asset_source", ("asset_id", "source", "first_seen", "last_seen"), inserts)
-    if updates:
-        mark = driver.mark
-        sql = (
-            f"UPDATE asset_source SET first_seen = {mark}, last_seen = {mark} "  # noqa: S608
-            f"WHERE asset_id = {mark} AND source = {mark}"
-        )
-        driver.executemany(sql, updates)
+    driver.update_many(
+        "asset_source", ("first_seen", "last_seen"), updates, keys=("asset_id", "source")
+    )
 
 
 def _live_assets(ws: WorkingSet) -> Iterable[AssetState]:

@@ -1,0 +1,77 @@
+"""How ingest runs, apart from what it decides: garbage collection and bulk statements.
+
+The bulk statements run on SQLite and on PostgreSQL (the ``database`` fixture).
+"""
+
+import gc
+from datetime import UTC, datetime, timedelta
+
+from muster.cmdb.db import Database
+from muster.cmdb.driver import Driver
+from muster.cmdb.ingest import ingest
+from muster.cmdb.models import AssetSource
+from tests.cmdb.helpers import run_ingest
+from tests.factories import observation
+
+MAC = "00:1b:21:00:00:01"
+
+
+def test_ingest_leaves_the_garbage_collector_as_it_found_it(database: Database) -> None:
+    assert gc.isenabled()
+    run_ingest(database, [observation("arp", macs=[MAC], ips=["10.0.0.5"])])
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        with database.session(writer=True) as session:
+            ingest(session, [observation("arp", at=timedelta(hours=1), macs=[MAC])])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_ingest_leaves_no_cyclic_garbage(database: Database) -> None:
+    run_ingest(database, [observation("arp", macs=[MAC])])  # caches filled, engine warm
+    machines = [
+        observation(
+            "agent", serial=f"CZC{n}", macs=[f"00:1b:21:00:01:{n:02x}"], hostname=f"pc-{n}"
+        )
+        for n in range(20)
+    ]
+    gc.collect()
+    gc.disable()
+    try:
+        run_ingest(database, machines)
+        collected = gc.collect()
+    finally:
+        gc.enable()
+    # 20 assets, each with identifiers pointing back at it, were freed without the collector.
+    assert collected < 20
+
+
+def test_update_many_sets_rows_by_compound_key(database: Database) -> None:
+    run_ingest(
+        database,
+        [
+            observation("agent", serial="CZC1", macs=[MAC]),
+            observation("arp", at=timedelta(minutes=5), macs=[MAC]),
+        ],
+    )
+    first = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
+    last = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
+    with database.session(writer=True) as session:
+        driver = Driver(session.connection())
+        (asset_id,) = session.query(AssetSource.asset_id).distinct().one()
+        driver.update_many(
+            "asset_source",
+            ("first_seen", "last_seen"),
+            [(driver.time_out(first), driver.time_out(last), asset_id, "arp")],
+            keys=("asset_id", "source"),
+        )
+    with database.session() as session:
+        seen = {
+            row.source: (row.first_seen, row.last_seen)
+            for row in session.query(AssetSource).order_by(AssetSource.source)
+        }
+    assert seen["arp"] == (first, last)
+    assert seen["agent"] == (datetime(2026, 11, 2, 8, 0, tzinfo=UTC),) * 2
