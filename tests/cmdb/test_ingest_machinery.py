@@ -6,6 +6,10 @@ The bulk statements run on SQLite and on PostgreSQL (the ``database`` fixture).
 import gc
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
 from muster.cmdb.db import Database
 from muster.cmdb.driver import Driver
 from muster.cmdb.ingest import ingest
@@ -75,3 +79,23 @@ def test_update_many_sets_rows_by_compound_key(database: Database) -> None:
         }
     assert seen["arp"] == (first, last)
     assert seen["agent"] == (datetime(2026, 11, 2, 8, 0, tzinfo=UTC),) * 2
+
+
+def test_ingest_puts_the_sqlite_page_cache_back(database: Database) -> None:
+    seen: list[int] = []
+
+    def cache_size(session: Session) -> int:
+        return int(session.execute(text("PRAGMA cache_size")).scalar_one())
+
+    with database.session(writer=True) as session:
+        if session.connection().dialect.name != "sqlite":
+            pytest.skip("a SQLite setting")
+        before = cache_size(session)
+        ingest(
+            session,
+            [observation("arp", macs=[MAC])],
+            progress=lambda _n: seen.append(cache_size(session)),
+        )
+        seen.append(cache_size(session))
+    assert before == -2000  # SQLite's default: 2 MiB
+    assert seen == [-65536, -2000]  # raised while ingesting, then put back
