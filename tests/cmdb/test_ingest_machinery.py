@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from muster.cmdb.db import Database
 from muster.cmdb.driver import Driver
-from muster.cmdb.ingest import ingest
+from muster.cmdb.ingest import ingest, lock_for_ingest
 from muster.cmdb.models import AssetSource
+from muster.cmdb.store import IdAllocator
 from tests.cmdb.helpers import run_ingest
 from tests.factories import observation
 
@@ -99,3 +100,17 @@ def test_ingest_puts_the_sqlite_page_cache_back(database: Database) -> None:
         seen.append(cache_size(session))
     assert before == -2000  # SQLite's default: 2 MiB
     assert seen == [-65536, -2000]  # raised while ingesting, then put back
+
+
+def test_id_allocator_hands_out_each_id_once(database: Database) -> None:
+    with database.session(writer=True) as session:
+        allocate = IdAllocator(lock_for_ingest(session), "observation")
+        first = allocate()
+        block = allocate.take(3)
+        after = allocate()
+        many = allocate.take(300)
+    assert block == [first + 1, first + 2, first + 3]
+    assert after == first + 4
+    assert many == sorted(many)
+    assert len({first, *block, after, *many}) == 305
+    assert min(many) > after

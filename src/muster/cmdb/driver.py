@@ -41,6 +41,13 @@ _IN_CHUNK = 500
 _POSTGRES = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
+def _parse_json_with_orjson(cursor: "Cursor[Any]") -> None:
+    """Make a psycopg cursor parse JSON documents with orjson rather than the json module."""
+    from psycopg.types.json import set_json_loads  # psycopg is loaded only for PostgreSQL
+
+    set_json_loads(orjson.loads, cursor)
+
+
 @cache
 def _array_type(table: str, column: str) -> str:
     """The PostgreSQL array type of a column, to cast an unnest() argument to."""
@@ -159,7 +166,9 @@ class Driver:
             if self.sqlite:
                 cursor.execute(sql, arguments)
             else:
-                cast("Cursor[Any]", cursor).execute(sql, arguments, prepare=False)
+                postgres_cursor = cast("Cursor[Any]", cursor)
+                _parse_json_with_orjson(postgres_cursor)
+                postgres_cursor.execute(sql, arguments, prepare=False)
             return list(cursor.fetchall()) if rows else []
         finally:
             cursor.close()

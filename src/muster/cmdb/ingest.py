@@ -228,7 +228,7 @@ def _check_sweeps(connection: Connection, observations: Sequence[Observation]) -
 
 def _duplicate(index: int, earlier: int | Decision | None) -> Decision:
     asset_id = earlier.asset_id if isinstance(earlier, Decision) else earlier
-    return Decision(
+    return Decision.model_construct(
         index=index,
         outcome="unchanged",
         asset_id=asset_id,
