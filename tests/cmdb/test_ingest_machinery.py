@@ -82,24 +82,26 @@ def test_update_many_sets_rows_by_compound_key(database: Database) -> None:
     assert seen["agent"] == (datetime(2026, 11, 2, 8, 0, tzinfo=UTC),) * 2
 
 
-def test_ingest_puts_the_sqlite_page_cache_back(database: Database) -> None:
-    seen: list[int] = []
+def test_ingest_puts_the_sqlite_settings_back(database: Database) -> None:
+    seen: list[tuple[int, int]] = []
 
-    def cache_size(session: Session) -> int:
-        return int(session.execute(text("PRAGMA cache_size")).scalar_one())
+    def settings(session: Session) -> tuple[int, int]:
+        cache = session.execute(text("PRAGMA cache_size")).scalar_one()
+        checkpoint = session.execute(text("PRAGMA wal_autocheckpoint")).scalar_one()
+        return int(cache), int(checkpoint)
 
     with database.session(writer=True) as session:
         if session.connection().dialect.name != "sqlite":
             pytest.skip("a SQLite setting")
-        before = cache_size(session)
+        before = settings(session)
         ingest(
             session,
             [observation("arp", macs=[MAC])],
-            progress=lambda _n: seen.append(cache_size(session)),
+            progress=lambda _n: seen.append(settings(session)),
         )
-        seen.append(cache_size(session))
-    assert before == -2000  # SQLite's default: 2 MiB
-    assert seen == [-65536, -2000]  # raised while ingesting, then put back
+        seen.append(settings(session))
+    assert before == (-2000, 1000)  # SQLite's defaults: 2 MiB, every 1000 pages
+    assert seen == [(-65536, 16384), (-2000, 1000)]  # raised while ingesting, then put back
 
 
 def test_id_allocator_hands_out_each_id_once(database: Database) -> None:
