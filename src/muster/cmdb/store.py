@@ -3,8 +3,10 @@
 Reconciliation decides in memory (``reconcile``); this module is the only
 part of ingest that speaks SQL. Reads fetch every asset a batch's usable
 identifiers reach, with all of those assets' identifiers; writes go out as
-one executemany per table and kind of statement, in an order that keeps
-foreign keys and the unique index on usable identifiers valid at every step.
+one bulk statement per table and kind of statement (``driver``: executemany
+on SQLite, COPY and UPDATE from arrays on PostgreSQL), in an order that keeps
+foreign keys and the unique index on usable identifiers valid after each
+statement.
 """
 
 import ipaddress
