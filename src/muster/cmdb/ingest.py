@@ -8,8 +8,8 @@ changes nothing. Batches are serialised: SQLite takes its write lock at the
 start (BEGIN IMMEDIATE), PostgreSQL an advisory lock, so two ingests never
 decide from the same stale view.
 
-Python's cyclic garbage collector is paused while a batch is reconciled. A
-batch holds a few hundred thousand small objects (the working set, prepared
+Python's cyclic garbage collector is paused for the whole call. A batch
+holds a few hundred thousand small objects (the working set, prepared
 claims, payloads) that all live until the batch is written; every one of
 them survives the young generations, so the collector kept running full
 collections over the whole heap and found almost nothing to free: they cost
@@ -28,6 +28,7 @@ them again.
 
 import gc
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -125,8 +126,11 @@ class _SqliteTuning:
     def restore(self) -> None:
         """Put every tuned connection's settings back (SQLite frees the extra pages)."""
         for raw, before in self._tuned.values():
-            for name, value in before.items():
-                raw.execute(f"PRAGMA {name} = {int(value)}")
+            try:
+                for name, value in before.items():
+                    raw.execute(f"PRAGMA {name} = {int(value)}")
+            except sqlite3.ProgrammingError:  # closed meanwhile: nothing left to put back
+                continue
         self._tuned.clear()
 
 
