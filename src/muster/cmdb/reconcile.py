@@ -32,7 +32,7 @@ from muster.cmdb.identity import RULE_BY_LABEL, Claim, Rule, claims_of
 from muster.cmdb.network import mac_vendor, split_hostname
 from muster.cmdb.observation import Observation
 from muster.cmdb.placeholders import is_placeholder_serial, is_placeholder_uuid
-from muster.cmdb.results import Decision, FieldChange
+from muster.cmdb.results import Decision, FieldChange, Outcome
 from muster.cmdb.sources import TRUST
 from muster.cmdb.state import (
     AssetState,
@@ -293,7 +293,8 @@ class Reconciler:
         outcome = self._outcome(run, created)
         self.targets.append(target)
         self.ws.observations.append(self._record(prepared, target, outcome, matched))
-        return Decision(
+        # Built from values this module made, so pydantic's validation is skipped.
+        return Decision.model_construct(
             index=prepared.index,
             outcome=outcome,
             asset_id=target.id,
@@ -716,7 +717,9 @@ class Reconciler:
     def _change(
         self, run: _Run, asset: AssetState, name: str, old: Any, new: Any, note: str | None = None
     ) -> None:
-        run.changes.append(FieldChange(field=name, old=jsonable(old), new=jsonable(new)))
+        run.changes.append(
+            FieldChange.model_construct(field=name, old=jsonable(old), new=jsonable(new))
+        )
         self._record_change(run, asset, name, old, new, note)
 
     def _record_change(
@@ -736,7 +739,7 @@ class Reconciler:
             )
         )
 
-    def _outcome(self, run: _Run, created: bool) -> str:
+    def _outcome(self, run: _Run, created: bool) -> Outcome:
         if run.conflicts:
             return "conflict"
         if created:

@@ -178,6 +178,16 @@ class WorkingSet:
             if identifier in holders:
                 holders.remove(identifier)
 
+    def release(self) -> None:
+        """Break the asset-identifier reference cycles once the batch is written.
+
+        Assets list their identifiers and identifiers point at their asset;
+        without the lists the whole working set is freed by reference counting
+        as soon as the batch is dropped, without the cyclic garbage collector.
+        """
+        for asset in (*self.assets.values(), *self.new_assets):
+            asset.identifiers = []
+
     def holders(self, claim: Claim) -> list[IdentifierState]:
         """Usable identifiers matching a claim; serials match across unknown vendors."""
         if claim.rule is Rule.SERIAL:

@@ -3,8 +3,10 @@
 Reconciliation decides in memory (``reconcile``); this module is the only
 part of ingest that speaks SQL. Reads fetch every asset a batch's usable
 identifiers reach, with all of those assets' identifiers; writes go out as
-one executemany per table and kind of statement, in an order that keeps
-foreign keys and the unique index on usable identifiers valid at every step.
+one bulk statement per table and kind of statement (``driver``: executemany
+on SQLite, COPY and UPDATE from arrays on PostgreSQL), in an order that keeps
+foreign keys and the unique index on usable identifiers valid after each
+statement.
 """
 
 import ipaddress
@@ -28,6 +30,7 @@ from muster.cmdb.models import (
     Filesystem,
     Identifier,
     Interface,
+    JsonDocument,
     Observation,
     Service,
     Site,
@@ -138,7 +141,7 @@ class IdAllocator:
     """Hands out ids of a table before rows are written.
 
     Asset ids appear in explanations before the batch is written; observation
-    ids are handed out too so that their rows go in one plain executemany.
+    ids are handed out too, a batch's at once, so that their rows go in one bulk insert.
     Ingest holds the write lock (SQLite) or the ingest advisory lock
     (PostgreSQL) while it allocates, so no other writer takes the same id.
     """
@@ -165,15 +168,29 @@ class IdAllocator:
             self._next += 1
             return self._next - 1
         if not self._pending:
-            rows = self._connection.execute(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"table": self._table, "n": self._BLOCK},
-            )
-            self._pending = sorted((r[0] for r in rows), reverse=True)
+            self._pending = self._reserve(self._BLOCK)[::-1]
         return self._pending.pop()
+
+    def take(self, count: int) -> list[int]:
+        """Hand out ``count`` ids at once (on PostgreSQL, in one round trip)."""
+        if not self._postgres:
+            self._next += count
+            return list(range(self._next - count, self._next))
+        ready = self._pending[::-1][:count]
+        del self._pending[len(self._pending) - len(ready) :]
+        return ready + self._reserve(count - len(ready))
+
+    def _reserve(self, count: int) -> list[int]:
+        """Draw ``count`` ids from the table's sequence, in ascending order."""
+        if count <= 0:
+            return []
+        rows = self._connection.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            ),
+            {"table": self._table, "n": count},
+        )
+        return sorted(r[0] for r in rows)
 
 
 def known_hashes(connection: Connection, hashes: Sequence[str]) -> dict[str, int | None]:
@@ -425,13 +442,9 @@ def _flush_sources(driver: Driver, ws: WorkingSet) -> None:
             else:
                 inserts.append((asset.id, source, first, last))
     driver.insert_many("asset_source", ("asset_id", "source", "first_seen", "last_seen"), inserts)
-    if updates:
-        mark = driver.mark
-        sql = (
-            f"UPDATE asset_source SET first_seen = {mark}, last_seen = {mark} "  # noqa: S608
-            f"WHERE asset_id = {mark} AND source = {mark}"
-        )
-        driver.executemany(sql, updates)
+    driver.update_many(
+        "asset_source", ("first_seen", "last_seen"), updates, keys=("asset_id", "source")
+    )
 
 
 def _live_assets(ws: WorkingSet) -> Iterable[AssetState]:
@@ -460,7 +473,7 @@ _OBSERVATION_COLUMNS = (
 
 def _flush_observations(driver: Driver, ws: WorkingSet, allocate: IdAllocator) -> dict[int, int]:
     received_at = driver.time_out(datetime.now(UTC))
-    ids = {position: allocate() for position in range(len(ws.observations))}
+    ids = dict(enumerate(allocate.take(len(ws.observations))))
     rows = [
         (
             ids[position],
@@ -483,7 +496,7 @@ def _flush_observations(driver: Driver, ws: WorkingSet, allocate: IdAllocator) -
 
 
 def _flush_children(connection: Connection, ws: WorkingSet) -> None:
-    """Write child lists: one DELETE per table, moves, then one INSERT per table."""
+    """Write child lists: one DELETE per table, moves, then one bulk INSERT per table."""
     # What each (asset, list) ends up holding: new rows, or the rows stored on another asset.
     final: dict[tuple[int, str], tuple[AssetState, list[dict[str, Any]] | AssetState]] = {}
     for op in ws.child_ops:
@@ -497,11 +510,13 @@ def _flush_children(connection: Connection, ws: WorkingSet) -> None:
     for (_key, name), (asset, content) in final.items():
         if asset.merged_into is None:
             by_table.setdefault(name, []).append((asset, content))
+    driver = Driver(connection)
     for name, entries in by_table.items():
         table = CHILD_TABLES[name]
         for chunk in _chunks([asset.id for asset, _content in entries]):
             connection.execute(delete(table).where(table.c.asset_id.in_(chunk)))
-        rows: list[dict[str, Any]] = []
+        columns, json_columns = _CHILD_COLUMNS[name]
+        rows: list[tuple[Any, ...]] = []
         for asset, content in entries:
             if isinstance(content, AssetState):
                 if not content.new:
@@ -510,10 +525,29 @@ def _flush_children(connection: Connection, ws: WorkingSet) -> None:
                         .where(table.c.asset_id == content.id)
                         .values(asset_id=asset.id)
                     )
-            else:
-                rows.extend({**row, "asset_id": asset.id} for row in content)
-        if rows:
-            connection.execute(insert(table), rows)
+                continue
+            for row in content:
+                rows.append(
+                    tuple(
+                        asset.id
+                        if column == "asset_id"
+                        else driver.json_out(row[column])
+                        if column in json_columns
+                        else row[column]
+                        for column in columns
+                    )
+                )
+        driver.insert_many(table.name, columns, rows)
+
+
+# Columns of each child table that ingest writes, and which of them hold JSON.
+_CHILD_COLUMNS = {
+    name: (
+        tuple(c.name for c in table.columns if c.name != "id"),
+        frozenset(c.name for c in table.columns if isinstance(c.type, JsonDocument)),
+    )
+    for name, table in CHILD_TABLES.items()
+}
 
 
 def _flush_merges(connection: Connection, ws: WorkingSet) -> None:
