@@ -95,7 +95,7 @@ def backend_database(backend: str, sqlite_template: Path, folder: Path) -> Itera
             database.dispose()
 
 
-def _truncate_all(database: Database) -> None:
+def truncate_all(database: Database) -> None:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with database.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
@@ -113,6 +113,6 @@ def database(
     else:
         url = request.getfixturevalue("postgres_url")
         database = Database(url)
-        _truncate_all(database)
+        truncate_all(database)
     yield database
     database.dispose()

@@ -1,9 +1,11 @@
-"""How ingest runs, apart from what it decides: garbage collection and bulk statements.
+"""How ingest runs, apart from what it decides: garbage collection, bulk statements,
+PostgreSQL's planner statistics.
 
 The bulk statements run on SQLite and on PostgreSQL (the ``database`` fixture).
 """
 
 import gc
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,11 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from muster.cmdb.db import Database
-from muster.cmdb.driver import Driver
+from muster.cmdb.driver import Driver, PlannerStatistics
 from muster.cmdb.ingest import ingest, lock_for_ingest
 from muster.cmdb.models import AssetSource
 from muster.cmdb.store import IdAllocator
 from tests.cmdb.helpers import run_ingest
+from tests.conftest import postgres_database, truncate_all
 from tests.factories import observation
 
 MAC = "00:1b:21:00:00:01"
@@ -54,7 +57,12 @@ def test_ingest_leaves_no_cyclic_garbage(database: Database) -> None:
     assert collected < 20
 
 
-def test_update_many_sets_rows_by_compound_key(database: Database) -> None:
+@pytest.mark.parametrize(
+    "index_joins", [frozenset(), frozenset({"asset_source"})], ids=["planned", "by-key"]
+)
+def test_update_many_sets_rows_by_compound_key(
+    database: Database, index_joins: frozenset[str]
+) -> None:
     run_ingest(
         database,
         [
@@ -65,7 +73,7 @@ def test_update_many_sets_rows_by_compound_key(database: Database) -> None:
     first = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
     last = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
     with database.session(writer=True) as session:
-        driver = Driver(session.connection())
+        driver = Driver(session.connection(), index_joins)
         (asset_id,) = session.query(AssetSource.asset_id).distinct().one()
         driver.update_many(
             "asset_source",
@@ -116,3 +124,121 @@ def test_id_allocator_hands_out_each_id_once(database: Database) -> None:
     assert many == sorted(many)
     assert len({first, *block, after, *many}) == 305
     assert min(many) > after
+
+
+@pytest.fixture
+def postgres_cmdb(postgres_url: str) -> Iterator[Database]:
+    """An empty CMDB on PostgreSQL only, for its planner."""
+    database = Database(postgres_url)
+    truncate_all(database)
+    yield database
+    database.dispose()
+
+
+def _join_settings(session: Session) -> tuple[str, str]:
+    row = session.execute(
+        text("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
+    ).one()
+    return row[0], row[1]
+
+
+def test_updates_by_key_put_the_join_settings_back(postgres_cmdb: Database) -> None:
+    database = postgres_cmdb
+    run_ingest(database, [observation("arp", macs=[MAC])])
+    later = datetime(2026, 12, 1, tzinfo=UTC)
+    with database.session(writer=True) as session:
+        session.execute(text("SET enable_hashjoin = off"))  # the session's own choice
+        before = _join_settings(session)
+        driver = Driver(session.connection(), frozenset({"asset"}))
+        (asset_id,) = session.execute(text("SELECT id FROM asset")).one()
+        driver.update_many("asset", ("last_seen",), [(driver.time_out(later), asset_id)])
+        after = _join_settings(session)
+        session.execute(text("RESET enable_hashjoin"))
+    assert before == after == ("off", "on")
+    with database.session() as session:
+        stored = session.execute(text("SELECT last_seen FROM asset")).scalar_one()
+    assert stored == datetime(2026, 12, 1)
+
+
+def _never_analysed(database: Database) -> list[str]:
+    with database.session() as session:
+        return list(
+            session.execute(
+                text(
+                    "SELECT relname FROM pg_class WHERE reltuples < 0 "
+                    "AND relname IN ('asset', 'identifier', 'observation') ORDER BY relname"
+                )
+            ).scalars()
+        )
+
+
+def _estimates(database: Database) -> dict[str, tuple[int, int]]:
+    """Each planned table: (the planner's estimate of its rows, the rows it holds)."""
+    estimates = {}
+    with database.session() as session:
+        for table in ("asset", "identifier", "observation"):
+            (plan,) = session.execute(text(f"EXPLAIN (FORMAT JSON) SELECT id FROM {table}")).one()  # noqa: S608
+            count = session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+            estimates[table] = (plan[0]["Plan"]["Plan Rows"], count)
+    return estimates
+
+
+def _machines(count: int) -> list:  # type: ignore[type-arg]
+    return [
+        observation(
+            "agent",
+            at=timedelta(seconds=n),
+            serial=f"CZC{n:05d}",
+            macs=[f"00:1b:21:00:{n >> 8:02x}:{n & 0xFF:02x}"],
+            hostname=f"pc-{n}",
+            ips=[f"10.1.{n >> 8}.{n & 0xFF}"],
+        )
+        for n in range(count)
+    ]
+
+
+def test_ingest_keeps_postgres_row_estimates_near_the_truth() -> None:
+    with postgres_database() as url:  # tables no one has analysed yet
+        fresh = Database(url)
+        try:
+            with fresh.session(writer=True) as session:
+                ingest(session, _machines(3000), batch_size=300, commit_batches=True)
+            estimates = _estimates(fresh)
+            statistics = PlannerStatistics()
+            with fresh.session(writer=True) as session:
+                statistics.refresh(session.connection())
+        finally:
+            fresh.dispose()
+    assert {table: rows for table, (_estimate, rows) in estimates.items()} == {
+        "asset": 3000,
+        "identifier": 12000,  # serial, MAC, hostname and IP of each machine
+        "observation": 3000,
+    }
+    for table, (estimate, rows) in estimates.items():
+        # Measured before the last batch, at least: the estimate scales with the pages.
+        assert rows / 2 <= estimate <= rows * 1.25, (table, estimate)
+    # Every table measured now, so updates may look rows up by key.
+    assert statistics.fresh == {"asset", "identifier", "asset_source", "observation"}
+
+
+def test_dry_run_gathers_no_statistics() -> None:
+    with postgres_database() as url:
+        fresh = Database(url)
+        try:
+            run_ingest(fresh, _machines(3000), dry_run=True, batch_size=300)
+            unmeasured = _never_analysed(fresh)
+        finally:
+            fresh.dispose()
+    # ANALYZE writes row counts in place, outside the transaction: after the
+    # rollback the planner would count rows that are not there.
+    assert unmeasured == ["asset", "identifier", "observation"]
+
+
+def test_planner_statistics_leave_sqlite_alone(database: Database) -> None:
+    statistics = PlannerStatistics()
+    with database.session(writer=True) as session:
+        statistics.refresh(session.connection())
+    if database.engine.dialect.name == "sqlite":
+        assert (statistics.analysed, statistics.fresh) == ([], frozenset())
+    else:  # empty tables: nothing to analyse, and no measure to trust
+        assert (statistics.analysed, statistics.fresh) == ([], frozenset())

@@ -63,3 +63,23 @@ def test_upgrade_stores_requirement_os_families_in_the_vocabulary(database: Data
     with database.engine.connect() as connection:
         stored = dict(connection.execute(sa.select(line.c.id, line.c.os_family)).all())
     assert stored == {1: "windows", 2: "macos", 3: "linux", 4: "beos", 5: None}
+
+
+def test_asset_rows_have_room_to_be_updated_in_place(database: Database) -> None:
+    with database.engine.connect() as connection:
+        indexed = {
+            column
+            for index in sa.inspect(connection).get_indexes("asset")
+            for column in index["column_names"]
+        }
+        postgres = connection.dialect.name == "postgresql"
+        options = (
+            postgres
+            and connection.execute(
+                sa.text("SELECT reloptions FROM pg_class WHERE relname = 'asset'")
+            ).scalar_one()
+        )
+    assert "last_seen" not in indexed
+    assert "hostname" in indexed
+    if postgres:  # SQLite has no fill factor
+        assert options == ["fillfactor=80"]

@@ -24,7 +24,7 @@ from muster.cmdb.db import Database
 from muster.cmdb.models import Identifier
 from muster.cmdb.observation import Observation
 from tests.cmdb.helpers import assets, run_ingest
-from tests.conftest import _truncate_all
+from tests.conftest import truncate_all
 from tests.factories import observation
 
 SOURCES_WITH_ANCHOR = ("agent", "snmp", "arp", "nmap")
@@ -112,7 +112,7 @@ def fresh(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Itera
         database = Database(f"sqlite:///{path}")
     else:
         database = Database(request.getfixturevalue("postgres_url"))
-        _truncate_all(database)
+        truncate_all(database)
     try:
         yield database
     finally:

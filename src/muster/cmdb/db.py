@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # The schema revision this version of Muster expects: the head of
 # cmdb/migrations (a test holds the two together). Every command checks it, and
 # reading it from here spares each of them loading alembic and its scripts.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 logger = logging.getLogger(__name__)
 

@@ -215,7 +215,10 @@ class Asset(Base):
     vlan: Mapped[int | None] = mapped_column(Integer)
     boot_time: Mapped[datetime | None] = mapped_column()
     first_seen: Mapped[datetime] = mapped_column()
-    last_seen: Mapped[datetime] = mapped_column(index=True)
+    # Not indexed: every sighting moves it, and an index on it made each of
+    # those updates rewrite all the asset's index entries (on PostgreSQL, no
+    # HOT update). Filters and sorts on it scan the table.
+    last_seen: Mapped[datetime] = mapped_column()
     # field -> {"source", "at", and for child sets "digest", for kind "evidence"}:
     # which source's value each attribute holds and since when.
     provenance: Mapped[dict[str, Any]] = mapped_column(default=dict)
