@@ -1,5 +1,5 @@
 """How ingest runs, apart from what it decides: garbage collection, bulk statements,
-PostgreSQL's planner statistics.
+PostgreSQL's planner.
 
 The bulk statements run on SQLite and on PostgreSQL (the ``database`` fixture).
 """
@@ -13,9 +13,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from muster.cmdb.db import Database
-from muster.cmdb.driver import Driver, PlannerStatistics
+from muster.cmdb.driver import Driver
 from muster.cmdb.ingest import ingest, lock_for_ingest
 from muster.cmdb.models import AssetSource
+from muster.cmdb.observation import Observation
 from muster.cmdb.store import IdAllocator
 from tests.cmdb.helpers import run_ingest
 from tests.conftest import postgres_database, truncate_all
@@ -57,12 +58,7 @@ def test_ingest_leaves_no_cyclic_garbage(database: Database) -> None:
     assert collected < 20
 
 
-@pytest.mark.parametrize(
-    "index_joins", [frozenset(), frozenset({"asset_source"})], ids=["planned", "by-key"]
-)
-def test_update_many_sets_rows_by_compound_key(
-    database: Database, index_joins: frozenset[str]
-) -> None:
+def test_update_many_sets_rows_by_compound_key(database: Database) -> None:
     run_ingest(
         database,
         [
@@ -73,7 +69,7 @@ def test_update_many_sets_rows_by_compound_key(
     first = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
     last = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
     with database.session(writer=True) as session:
-        driver = Driver(session.connection(), index_joins)
+        driver = Driver(session.connection())
         (asset_id,) = session.query(AssetSource.asset_id).distinct().one()
         driver.update_many(
             "asset_source",
@@ -135,29 +131,22 @@ def postgres_cmdb(postgres_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-def _join_settings(session: Session) -> tuple[str, str]:
-    row = session.execute(
-        text("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
-    ).one()
-    return row[0], row[1]
+def test_ingest_prices_index_reads_as_reads_from_memory(postgres_cmdb: Database) -> None:
+    def cost(session: Session) -> str:
+        return str(session.execute(text("SELECT current_setting('random_page_cost')")).scalar())
 
-
-def test_updates_by_key_put_the_join_settings_back(postgres_cmdb: Database) -> None:
-    database = postgres_cmdb
-    run_ingest(database, [observation("arp", macs=[MAC])])
-    later = datetime(2026, 12, 1, tzinfo=UTC)
-    with database.session(writer=True) as session:
-        session.execute(text("SET enable_hashjoin = off"))  # the session's own choice
-        before = _join_settings(session)
-        driver = Driver(session.connection(), frozenset({"asset"}))
-        (asset_id,) = session.execute(text("SELECT id FROM asset")).one()
-        driver.update_many("asset", ("last_seen",), [(driver.time_out(later), asset_id)])
-        after = _join_settings(session)
-        session.execute(text("RESET enable_hashjoin"))
-    assert before == after == ("off", "on")
-    with database.session() as session:
-        stored = session.execute(text("SELECT last_seen FROM asset")).scalar_one()
-    assert stored == datetime(2026, 12, 1)
+    seen: list[str] = []
+    with postgres_cmdb.session(writer=True) as session:
+        before = cost(session)
+        ingest(
+            session,
+            [observation("arp", macs=[MAC])],
+            progress=lambda _n: seen.append(cost(session)),
+        )
+        session.commit()
+        after = cost(session)
+    # For the ingest's transaction only (SET LOCAL): PostgreSQL's default before and after.
+    assert (before, seen, after) == ("4", ["1.1"], "4")
 
 
 def _never_analysed(database: Database) -> list[str]:
@@ -183,7 +172,7 @@ def _estimates(database: Database) -> dict[str, tuple[int, int]]:
     return estimates
 
 
-def _machines(count: int) -> list:  # type: ignore[type-arg]
+def _machines(count: int) -> list[Observation]:
     return [
         observation(
             "agent",
@@ -204,9 +193,6 @@ def test_ingest_keeps_postgres_row_estimates_near_the_truth() -> None:
             with fresh.session(writer=True) as session:
                 ingest(session, _machines(3000), batch_size=300, commit_batches=True)
             estimates = _estimates(fresh)
-            statistics = PlannerStatistics()
-            with fresh.session(writer=True) as session:
-                statistics.refresh(session.connection())
         finally:
             fresh.dispose()
     assert {table: rows for table, (_estimate, rows) in estimates.items()} == {
@@ -217,8 +203,6 @@ def test_ingest_keeps_postgres_row_estimates_near_the_truth() -> None:
     for table, (estimate, rows) in estimates.items():
         # Measured before the last batch, at least: the estimate scales with the pages.
         assert rows / 2 <= estimate <= rows * 1.25, (table, estimate)
-    # Every table measured now, so updates may look rows up by key.
-    assert statistics.fresh == {"asset", "identifier", "asset_source", "observation"}
 
 
 def test_dry_run_gathers_no_statistics() -> None:
@@ -232,13 +216,3 @@ def test_dry_run_gathers_no_statistics() -> None:
     # ANALYZE writes row counts in place, outside the transaction: after the
     # rollback the planner would count rows that are not there.
     assert unmeasured == ["asset", "identifier", "observation"]
-
-
-def test_planner_statistics_leave_sqlite_alone(database: Database) -> None:
-    statistics = PlannerStatistics()
-    with database.session(writer=True) as session:
-        statistics.refresh(session.connection())
-    if database.engine.dialect.name == "sqlite":
-        assert (statistics.analysed, statistics.fresh) == ([], frozenset())
-    else:  # empty tables: nothing to analyse, and no measure to trust
-        assert (statistics.analysed, statistics.fresh) == ([], frozenset())

@@ -21,18 +21,18 @@ PostgreSQL was round trips and per-row statements, and on SQLite Python:
   unprepared: once psycopg had prepared the identifier lookup (after five
   runs), its generic plan, chosen while the tables were small, made each
   lookup of a few hundred values 30 times slower, and slower as the table grew.
-- PostgreSQL plans with statistics kept in step with the tables' growth
-  (``PlannerStatistics``). A district's first ingest starts from empty
-  tables, and autovacuum analyses a table only a minute after a tenth of its
-  rows changed; until then the planner took the identifier table, grown to
-  hundreds of thousands of rows, for a small one and read all of it for every
-  lookup of a batch's assets. Where the statistics are known to be fresh, the
-  bulk updates join their rows to the table through its primary key
-  (``index_joins``): the planner, costing random reads as on a spinning disk,
-  otherwise hashed or scanned the whole table to update a few thousand of its
-  rows, twice as slow.
+- PostgreSQL plans ingest's statements with statistics kept in step with
+  the tables' growth, and with index reads priced as reads from memory
+  (``Planner``). A district's first ingest starts from empty tables, and
+  autovacuum analyses a table only a minute after a tenth of its rows
+  changed; until then the planner took the identifier table, grown to
+  hundreds of thousands of rows, for a small one. And with a random read
+  priced as a disk seek (``random_page_cost`` 4), it read whole tables to
+  look up or update the few thousand rows of a batch, three times slower
+  than through their indexes.
 """
 
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cache
@@ -47,6 +47,8 @@ from muster.cmdb.models import Base
 if TYPE_CHECKING:
     from psycopg import Cursor
 
+logger = logging.getLogger(__name__)
+
 _IN_CHUNK = 500
 # Tables whose lookups ingest plans for, with the columns it filters them on.
 PLANNED_TABLES = {
@@ -60,6 +62,9 @@ PLANNED_TABLES = {
 # it, or a density of zero, or it has grown GROWTH_BEFORE_ANALYSE times since.
 GROWTH_BEFORE_ANALYSE = 2
 MIN_ANALYSED_PAGES = 16
+# The price of a random page read during ingest, against 1 for a sequential
+# one: PostgreSQL's own advice for data that is mostly cached.
+INGEST_RANDOM_PAGE_COST = 1.1
 _POSTGRES = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
@@ -76,80 +81,65 @@ def _array_type(table: str, column: str) -> str:
     return f"{Base.metadata.tables[table].c[column].type.compile(dialect=_POSTGRES)}[]"
 
 
-_JOIN_SETTINGS = "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')"
-# Settings made for the rest of the transaction only (SET LOCAL).
-_SET_JOIN_SETTINGS = (
-    "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true)"
-)
+class Planner:
+    """Prepares PostgreSQL's planner for a batch of ingest; other backends are left alone.
 
-
-class PlannerStatistics:
-    """Keeps PostgreSQL's statistics of ``PLANNED_TABLES`` in step with their size.
+    Each batch reads rows by key from tables that earlier batches have just
+    read and written, so they are in PostgreSQL's buffers: the transaction
+    prices a random page read at ``INGEST_RANDOM_PAGE_COST`` (SET LOCAL).
 
     The planner estimates a table's rows as its current size in pages times
     the rows per page it last measured (``pg_class.reltuples / relpages``,
     which ANALYZE, VACUUM and autovacuum keep). Until a table is first
     measured it guesses rows per page from the declared column widths, and
-    took the identifier table for a twentieth of its size. Before each batch,
-    a table of ``MIN_ANALYSED_PAGES`` or more with no measure, a measure of
-    zero rows, or ``GROWTH_BEFORE_ANALYSE`` times the pages it was measured
-    at is analysed on the columns ingest filters on; the tables measured and
-    not outgrown since are ``fresh``.
+    took the asset table of 3,000 rows for one row. So before each batch, a
+    planned table of ``MIN_ANALYSED_PAGES`` or more with no measure, a
+    measure of zero rows, or ``GROWTH_BEFORE_ANALYSE`` times the pages it was
+    measured at is analysed on the columns ingest filters on.
 
     ANALYZE writes the row and page counts in place, outside the transaction:
-    rolled back, they would count rows that are not there, so dry runs must
-    not call this. A role that does not own the tables gets a warning from
-    PostgreSQL instead of new statistics, and its tables stay not fresh.
+    rolled back, they would count rows that are not there, so dry runs do
+    not analyse. A role that does not own the tables gets a warning from
+    PostgreSQL instead of new statistics.
     """
 
-    def __init__(self) -> None:
-        self.fresh: frozenset[str] = frozenset()
-        self.analysed: list[str] = []
+    def __init__(self, *, analyse: bool = True) -> None:
+        self.analyse = analyse
 
-    def refresh(self, connection: Connection) -> None:
-        """Analyse the tables that outgrew their statistics; other backends are left alone."""
+    def prepare(self, connection: Connection) -> None:
+        """Price random reads for this transaction; analyse tables that outgrew their measure."""
         if connection.dialect.name != "postgresql":
             return
-        measures = self._measures(connection)
-        stale = [table for table, (fresh, small) in measures.items() if not (fresh or small)]
-        for table in stale:
+        connection.exec_driver_sql(f"SET LOCAL random_page_cost = {INGEST_RANDOM_PAGE_COST}")
+        if not self.analyse:
+            return
+        for table in self._outgrown(connection):
             columns = ", ".join(PLANNED_TABLES[table])
             connection.exec_driver_sql(f"ANALYZE {table} ({columns})")
-            self.analysed.append(table)
-        if stale:
-            measures = self._measures(connection)
-        self.fresh = frozenset(table for table, (fresh, _small) in measures.items() if fresh)
+            logger.debug("analysed %s for the planner", table)
 
     @staticmethod
-    def _measures(connection: Connection) -> dict[str, tuple[bool, bool]]:
-        """Each planned table: (its measure is still good, it is too small to matter)."""
+    def _outgrown(connection: Connection) -> list[str]:
+        """The planned tables whose measure, if any, no longer holds."""
         sizes = connection.exec_driver_sql(
             "SELECT relname, reltuples, relpages, "
             "pg_relation_size(oid) / current_setting('block_size')::int "
-            "FROM pg_class WHERE oid = ANY(%(tables)s::regclass[])",
+            "FROM pg_class WHERE oid = ANY(%(tables)s::regclass[]) ORDER BY relname",
             {"tables": list(PLANNED_TABLES)},
         )
-        return {
-            table: (
-                rows > 0 and pages < GROWTH_BEFORE_ANALYSE * measured_pages,
-                pages < MIN_ANALYSED_PAGES,
-            )
+        return [
+            table
             for table, rows, measured_pages, pages in sizes
-        }
+            if pages >= MIN_ANALYSED_PAGES
+            and (rows <= 0 or pages >= GROWTH_BEFORE_ANALYSE * measured_pages)
+        ]
 
 
 class Driver:
-    """One connection's bulk reads and writes, with values converted for its backend.
+    """One connection's bulk reads and writes, with values converted for its backend."""
 
-    ``index_joins`` names the tables whose bulk updates may be forced to find
-    their rows through the primary key: only tables whose statistics are
-    fresh, since with a table taken for a small one the planner would then
-    scan it once for every row updated.
-    """
-
-    def __init__(self, connection: Connection, index_joins: frozenset[str] = frozenset()) -> None:
+    def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self.index_joins = index_joins
         self.sqlite = connection.dialect.name == "sqlite"
         self.mark = "?" if self.sqlite else "%s"
         # The DBAPI connection inside SQLAlchemy's, in the same transaction: its
@@ -230,24 +220,15 @@ class Driver:
             self.executemany(f'UPDATE "{table}" SET {assignments} WHERE {match}', rows)  # noqa: S608
             return
         names = (*columns, *keys)
-        typed = ", ".join(f"%b::{_array_type(table, name)}" for name in names)
+        arrays = ", ".join(f"%b::{_array_type(table, name)}" for name in names)
         listed = ", ".join(f'"{name}"' for name in names)
         assignments = ", ".join(f'"{column}" = v."{column}"' for column in columns)
         match = " AND ".join(f'"{table}"."{key}" = v."{key}"' for key in keys)
         sql = (
             f'UPDATE "{table}" SET {assignments} '  # noqa: S608
-            f"FROM unnest({typed}) AS v({listed}) WHERE {match}"
+            f"FROM unnest({arrays}) AS v({listed}) WHERE {match}"
         )
-        arrays = [list(column) for column in zip(*rows, strict=True)]
-        if table not in self.index_joins:
-            self.fetch(sql, arrays, rows=False)
-            return
-        # The settings go back as they were, in the transaction; a failed update
-        # aborts the transaction, which puts them back anyway.
-        (before,) = self.fetch(_JOIN_SETTINGS, [])
-        self.fetch(_SET_JOIN_SETTINGS, ["off", "off"], rows=False)
-        self.fetch(sql, arrays, rows=False)
-        self.fetch(_SET_JOIN_SETTINGS, list(before), rows=False)
+        self.fetch(sql, [list(column) for column in zip(*rows, strict=True)], rows=False)
 
     def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """Run one statement for many rows of parameters."""

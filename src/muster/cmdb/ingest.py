@@ -25,8 +25,9 @@ and with the default checkpoint every 1000 WAL pages each commit copied them
 all back into the database file, although the next batches change most of
 them again.
 
-On PostgreSQL, the planner's statistics of the tables ingest reads are
-refreshed as they grow, before each batch (``driver.PlannerStatistics``).
+On PostgreSQL, each batch is planned with statistics refreshed as the
+tables grow and with index reads priced as reads from memory
+(``driver.Planner``).
 """
 
 import gc
@@ -39,7 +40,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
-from muster.cmdb.driver import PlannerStatistics
+from muster.cmdb.driver import Planner
 from muster.cmdb.errors import ObservationError
 from muster.cmdb.models import Sweep
 from muster.cmdb.observation import Observation, content_hash
@@ -171,11 +172,10 @@ def _ingest(
     decisions: list[Decision | None] = [None] * len(observations)
     first_index: dict[str, int] = {}
     allocators = _allocators(connection)
-    statistics = PlannerStatistics()
+    planner = Planner(analyse=not dry_run)
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
-        if not dry_run:
-            statistics.refresh(connection)
+        planner.prepare(connection)
         known = known_hashes(connection, [hashes[i] for i in chunk])
         batch: list[Prepared] = []
         for index in chunk:
@@ -197,7 +197,7 @@ def _ingest(
                         site_code=site_code,
                     )
                 )
-        _reconcile_batch(connection, batch, settings, allocators, decisions, statistics.fresh)
+        _reconcile_batch(connection, batch, settings, allocators, decisions)
         if commit_batches and not dry_run:
             session.commit()
             connection = lock_for_ingest(session)
@@ -261,13 +261,12 @@ def _reconcile_batch(
     settings: IngestSettings,
     allocators: tuple[IdAllocator, IdAllocator],
     decisions: list[Decision | None],
-    index_joins: frozenset[str],
 ) -> None:
     asset_ids, observation_ids = allocators
     ws = load_working_set(connection, batch)
     reconciler = Reconciler(ws, settings, asset_ids)
     applied = [reconciler.apply(prepared) for prepared in batch]
-    flush(connection, ws, observation_ids, index_joins)
+    flush(connection, ws, observation_ids)
     for decision, target in zip(applied, reconciler.targets, strict=True):
         live = target.live()
         if live is not target:

@@ -360,18 +360,9 @@ def _update_changed(driver: Driver, table: str, changes: list[tuple[int, dict[st
         driver.update_many(table, shape, rows)
 
 
-def flush(
-    connection: Connection,
-    ws: WorkingSet,
-    observation_ids: IdAllocator,
-    index_joins: frozenset[str] = frozenset(),
-) -> dict[int, int]:
-    """Write the working set back; return observation ids by position in the batch.
-
-    ``index_joins``: the tables whose updates may find rows by primary key
-    (``Driver``).
-    """
-    driver = Driver(connection, index_joins)
+def flush(connection: Connection, ws: WorkingSet, observation_ids: IdAllocator) -> dict[int, int]:
+    """Write the working set back; return observation ids by position in the batch."""
+    driver = Driver(connection)
     live_new = [a for a in ws.new_assets if a.merged_into is None]
     driver.insert_many("asset", _ASSET_COLUMNS, [_asset_row(driver, a) for a in live_new])
     changes = [
