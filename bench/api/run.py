@@ -1,17 +1,19 @@
 """Benchmark: asset look-ups by serial and by MAC under load, against an empty FastAPI endpoint.
 
-Loads N synthetic assets (default 100,000) into a fresh SQLite CMDB through
-ingest, serves the API with uvicorn (the empty endpoint is a route of the same
-app, so ``--workers`` applies to both), and drives it with wrk from a second
-process: after a warm-up, rounds of the empty endpoint, look-ups by serial and
-look-ups by MAC, each for the same duration and concurrency. Interleaved
-rounds expose each endpoint to the same drift in the machine's other load.
-Prints, per endpoint, the median over rounds of requests/s and of p50 and p99
-latency, and the median of each round's requests/s as a share of the empty
-endpoint's in that round. Targets: >= 50 % of the empty endpoint's
-requests/s, p99 < 25 ms.
+Loads N synthetic assets (default 100,000) into a fresh CMDB through ingest
+(SQLite, or with ``--backend postgresql`` a private PostgreSQL cluster with
+the server's default settings), serves the API with uvicorn (the empty
+endpoint is a route of the same app, so ``--workers`` applies to both), and
+drives it with wrk from a second process: after a warm-up, rounds of the
+empty endpoint, look-ups by serial and look-ups by MAC, each for the same
+duration and concurrency. Interleaved rounds expose each endpoint to the
+same drift in the machine's other load. Prints, per endpoint, the median
+over rounds of requests/s and of p50 and p99 latency, and the median of each
+round's requests/s as a share of the empty endpoint's in that round.
+Targets: >= 50 % of the empty endpoint's requests/s, p99 < 25 ms.
 
     scripts/setup --bench && .venv/bin/python -m bench.api.run [--assets N] [--duration S]
+    .venv/bin/python -m bench.api.run --backend postgresql
 """
 
 import argparse
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +35,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from bench.pgcluster import private_cluster
 from muster.cmdb.db import Database
 from muster.cmdb.ingest import ingest
 from muster.cmdb.observation import Observation, parse_observation
@@ -148,12 +152,29 @@ def main() -> None:
         "--workers", type=int, default=2, help="uvicorn worker processes, for both endpoints."
     )
     parser.add_argument("--rounds", type=int, default=3, help="Rounds over the three endpoints.")
+    parser.add_argument(
+        "--backend",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="postgresql: a private cluster with the server's default settings.",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: run scripts/setup --bench")
+    with ExitStack() as stack:
+        folder = Path(tempfile.mkdtemp(prefix="muster-bench-"))
+        stack.callback(shutil.rmtree, folder)
+        url = (
+            stack.enter_context(private_cluster())
+            if args.backend == "postgresql"
+            else f"sqlite:///{folder / 'muster.db'}"
+        )
+        rounds = measure(url, args)
+    report(rounds, args)
 
-    folder = Path(tempfile.mkdtemp(prefix="muster-bench-"))
-    url = f"sqlite:///{folder / 'muster.db'}"
+
+def measure(url: str, args: argparse.Namespace) -> dict[str, list[dict[str, float]]]:
+    """Load the CMDB at ``url``, serve it, and drive each endpoint for the rounds asked."""
     database = Database(url)
     database.ensure_schema()
     started = time.perf_counter()
@@ -185,12 +206,15 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
-        shutil.rmtree(folder)
+    return rounds
 
+
+def report(rounds: dict[str, list[dict[str, float]]], args: argparse.Namespace) -> None:
+    """Print the medians over rounds, and each endpoint's share of the empty one's rate."""
     empty = rounds[EMPTY]
     table = Table(
-        title=f"{args.assets} assets, {args.connections} connections, {args.workers} workers, "
-        f"median of {args.rounds} rounds of {args.duration} s"
+        title=f"{args.assets} assets on {args.backend}, {args.connections} connections, "
+        f"{args.workers} workers, median of {args.rounds} rounds of {args.duration} s"
     )
     for column in ("endpoint", "requests/s", "p50 ms", "p99 ms", "vs empty"):
         table.add_column(column, justify="right" if column != "endpoint" else "left")
