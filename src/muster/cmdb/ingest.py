@@ -8,13 +8,10 @@ changes nothing. Batches are serialised: SQLite takes its write lock at the
 start (BEGIN IMMEDIATE), PostgreSQL an advisory lock, so two ingests never
 decide from the same stale view.
 
-Python's cyclic garbage collector is paused for the whole call. A batch
-holds a few hundred thousand small objects (the working set, prepared
-claims, payloads) that all live until the batch is written; every one of
-them survives the young generations, so the collector kept running full
-collections over the whole heap and found almost nothing to free: they cost
-a third of ingest's time. Nothing ingest builds needs the collector to be
-freed: the working set breaks its own reference cycles when a batch ends
+Python's cyclic garbage collector is paused for the whole call
+(``gcpause``): a batch holds a few hundred thousand small objects (the
+working set, prepared claims, payloads) that all live until it is written,
+and the working set breaks its own reference cycles when a batch ends
 (``WorkingSet.release``).
 
 On SQLite, two settings of the connection are raised for the duration and
@@ -30,7 +27,6 @@ tables grow and with index reads priced as reads from memory
 (``driver.Planner``).
 """
 
-import gc
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -42,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from muster.cmdb.driver import Planner
 from muster.cmdb.errors import ObservationError
+from muster.cmdb.gcpause import collector_paused
 from muster.cmdb.models import Sweep
 from muster.cmdb.observation import Observation, content_hash
 from muster.cmdb.reconcile import IngestSettings, Prepared, Reconciler, prepare
@@ -82,7 +79,7 @@ def ingest(
     file keeps what was done if interrupted; re-running it is harmless.
     """
     settings = settings or IngestSettings()
-    with _collector_paused(), _sqlite_tuned() as tuning:
+    with collector_paused(), _sqlite_tuned() as tuning:
         return _ingest(
             session,
             observations,
@@ -93,19 +90,6 @@ def ingest(
             progress,
             tuning,
         )
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the duration, if it was running."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class _SqliteTuning:

@@ -32,6 +32,7 @@ from pydantic import (
 )
 
 from muster.cmdb.errors import ObservationError
+from muster.cmdb.gcpause import collector_paused
 from muster.cmdb.kinds import require_kind
 from muster.cmdb.network import canonical_mac
 from muster.cmdb.sources import Source
@@ -308,8 +309,14 @@ def load_observations(
     """Parse a JSON array or JSON Lines of Observations; refuse the lot if any is bad.
 
     The error lists every bad Observation (up to ``max_errors``) with its line
-    or position, so a file can be fixed in one pass.
+    or position, so a file can be fixed in one pass. The garbage collector
+    waits meanwhile (``gcpause``).
     """
+    with collector_paused():
+        return _load_observations(text, name, max_errors)
+
+
+def _load_observations(text: str, name: str, max_errors: int) -> list[Observation]:
     stripped = text.lstrip()
     if not stripped:
         return []
