@@ -105,3 +105,25 @@ def test_thread_readers_lend_each_thread_its_own_connection(tmp_path: Path) -> N
 
 def test_only_sqlite_has_thread_readers(database: Database) -> None:
     assert (database.loop_readers is not None) == (database.engine.dialect.name == "sqlite")
+
+
+def test_plain_reads_see_one_snapshot_on_sqlite_and_commit_each_on_postgresql(
+    database: Database,
+) -> None:
+    _token(database)
+    names = PlainSelect(select(ApiToken.name))
+
+    with plain_reader(database.engine) as reader:
+        rows = reader.all(names)
+        if database.engine.dialect.name == "sqlite":
+            in_transaction = reader.connection.in_transaction
+        else:
+            status = reader.connection.dbapi_connection.info.transaction_status
+            in_transaction = status != 0  # psycopg.pq.TransactionStatus.IDLE
+    lent_again = database.engine.raw_connection()
+    autocommit_after = getattr(lent_again.dbapi_connection, "autocommit", False)
+    lent_again.close()
+
+    assert rows == [("reader",)]
+    assert in_transaction == (database.engine.dialect.name == "sqlite")
+    assert autocommit_after is False

@@ -136,21 +136,36 @@ def session_reader(session: Session) -> PlainReader:
 
 @contextmanager
 def plain_reader(engine: Engine) -> Iterator[PlainReader]:
-    """Lend a pooled connection for plain reads, all in one read transaction.
+    """Lend a pooled connection for plain reads.
 
-    The pool ends the transaction when the connection goes back to it (its
-    reset on return is a rollback).
+    On SQLite they run in one read transaction, so that several statements
+    see the same snapshot; the pool ends it when the connection goes back
+    (its reset on return is a rollback).
+
+    On PostgreSQL each statement commits by itself (the DBAPI connection is
+    in autocommit while lent). Under its READ COMMITTED isolation every
+    statement sees a snapshot of its own, inside a transaction or not, so the
+    reads see what they would have seen, and the BEGIN the driver would send
+    before the first one and the ROLLBACK of the pool's reset are not sent:
+    two round trips of the four of a token check.
     """
     connection = engine.raw_connection()
     try:
         if engine.dialect.name == "sqlite":
             # Muster's SQLite connections leave BEGIN to SQLAlchemy's events,
-            # which a bare connection does not fire; PostgreSQL's driver
-            # begins a transaction by itself.
+            # which a bare connection does not fire.
             cursor = connection.cursor()
             cursor.execute("BEGIN")
             cursor.close()
-        yield PlainReader(connection, engine.dialect)
+            yield PlainReader(connection, engine.dialect)
+        else:
+            dbapi: Any = connection.dbapi_connection
+            dbapi.autocommit = True
+            try:
+                yield PlainReader(connection, engine.dialect)
+            finally:
+                if not dbapi.closed:
+                    dbapi.autocommit = False
     finally:
         connection.close()
 
