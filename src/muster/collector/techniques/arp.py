@@ -86,7 +86,10 @@ class _Segment:
         self.mac = str(get_if_hwaddr(iface))
         self.template = request_template(self.mac, source)
         self.rounds: Rounds[str] = Rounds(context, self._send)
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
+        # Opened for no protocol, then bound to ARP on the interface: a socket
+        # opened for ARP would already listen on every interface, and binding
+        # it would wait for the kernel's RCU grace period (about 10 ms).
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
         self.sock.bind((iface, ETH_P_ARP))
         open_receiver(self.sock)
 
