@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from muster.cli.common import console, error_console, new_app, open_database
+from muster.cli.common import console, error_console, loading, new_app, open_database
 from muster.cli.output import check_format, render
 
 if TYPE_CHECKING:
@@ -77,12 +77,13 @@ def sweep_command(
     site's packet-rate limit. Stopping it (Ctrl-C) keeps what was found; the
     sweep is then recorded as interrupted.
     """
-    from muster.cmdb.errors import ConfigurationError
-    from muster.collector.service import sweep_order
+    with loading():
+        from muster.cmdb.errors import ConfigurationError
+        from muster.collector.service import sweep_order
 
-    if not site and not all_sites:
-        raise ConfigurationError("say which sites to sweep: --site CODE (repeatable) or --all")
-    database = open_database(ctx)
+        if not site and not all_sites:
+            raise ConfigurationError("say which sites to sweep: --site CODE (repeatable) or --all")
+        database = open_database(ctx)
     if config is not None:
         _apply(database, config)
     with database.session() as session:
@@ -128,7 +129,8 @@ def _sweep_one(
     from muster.collector.service import prepare_plan
     from muster.collector.sweep import Sweeper
 
-    plan = prepare_plan(database, code, targets=targets, techniques=techniques, **options)
+    with loading():  # planning loads the techniques' modules
+        plan = prepare_plan(database, code, targets=targets, techniques=techniques, **options)
     with _progress_bars(show_progress) as progress:
         sweeper = Sweeper(
             database, plan, progress=RichProgress(progress, code) if progress else None
