@@ -191,3 +191,61 @@ def test_site_add_refuses_overlapping_subnet(loaded: Database) -> None:
         "error: subnet 10.10.2.0/24 overlaps 10.10.0.0/22 of site 'lincoln-es': an address "
         "must belong to one site; remove it there first or give a narrower subnet"
     )
+
+
+def test_a_command_ends_with_its_status_and_messages(tmp_path: Path) -> None:
+    env = {**os.environ, "MUSTER_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "muster", *args]
+        return subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+
+    version = run("--version")
+    refused = run("sweep")
+    wrong = run("sweep", "--retries", "-1")
+
+    assert (version.returncode, version.stdout) == (0, "muster 0.1.0\n")
+    assert refused.returncode == 1
+    assert "say which sites to sweep" in refused.stderr
+    assert wrong.returncode == 2
+    assert "--retries" in wrong.stderr
+
+
+def test_a_command_folds_sqlite_write_ahead_log_back_into_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "muster.db"
+    env = {**os.environ, "MUSTER_DATABASE_URL": f"sqlite:///{path}"}
+
+    done = subprocess.run(
+        [sys.executable, "-m", "muster", "site", "add", "lab", "--subnet", "10.77.9.0/24"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["muster.db"]
+
+
+END_WITH_A_THREAD = """
+import sys, threading, time
+from pathlib import Path
+from muster.cli.main import end
+
+def late() -> None:
+    time.sleep(0.3)
+    Path(sys.argv[1]).write_text("written")
+
+threading.Thread(target=late).start()
+print("printed", end="")
+end(3)
+"""
+
+
+def test_ending_waits_for_a_thread_still_running_as_python_would(tmp_path: Path) -> None:
+    written = tmp_path / "late.txt"
+
+    done = subprocess.run(
+        [sys.executable, "-c", END_WITH_A_THREAD, str(written)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert (done.returncode, done.stdout) == (3, "printed")
+    assert written.read_text() == "written"

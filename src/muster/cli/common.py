@@ -3,10 +3,20 @@
 rich is imported when something is first printed or logged, not before:
 ``muster agent run`` prints one line, and importing rich costs it about a
 sixth of its running time.
+
+Python's cyclic garbage collector is paused while a ``muster`` process loads
+its modules (``pause_collector`` at the start, ``resume_collector`` once the
+command runs, ``loading`` around a command's own imports). Importing makes
+hundreds of thousands of objects (classes, functions, schemas) that live as
+long as the process; the collector ran some 300 times while ``muster sweep``
+imported its modules and found nothing to free: 70 ms of a 0.9 s command.
+What was loaded is then frozen (``gc.freeze``), out of later collections.
 """
 
+import gc
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -20,6 +30,46 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 _Model = TypeVar("_Model", bound="BaseModel")
+
+
+# Whether this process is the `muster` command (main), which may pause the collector.
+_paused_at_start = False
+_own_process = False
+
+
+def pause_collector() -> None:
+    """Pause the cyclic garbage collector while the `muster` process starts."""
+    global _paused_at_start, _own_process
+    _own_process = True
+    if gc.isenabled():
+        gc.disable()
+        _paused_at_start = True
+
+
+def resume_collector() -> None:
+    """End the pause of ``pause_collector``: freeze what was loaded, collect again."""
+    global _paused_at_start
+    if _paused_at_start:
+        _paused_at_start = False
+        gc.freeze()
+        gc.enable()
+
+
+@contextmanager
+def loading() -> Iterator[None]:
+    """Around a command's imports: the collector paused, then what they made frozen.
+
+    Only in a `muster` process: elsewhere (tests driving the app) nothing changes.
+    """
+    if not _own_process or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 class _ConsoleOnFirstUse:

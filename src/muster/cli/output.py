@@ -5,14 +5,15 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from pydantic import BaseModel
-from rich.table import Table
 
 from muster.cli.common import console
 from muster.cmdb.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 FORMATS = ("table", "json", "csv")
 
@@ -35,7 +36,7 @@ def _cell(value: Any) -> str:
 
 
 def render(
-    rows: Sequence[BaseModel], columns: Sequence[str], fmt: str, *, title: str | None = None
+    rows: Sequence["BaseModel"], columns: Sequence[str], fmt: str, *, title: str | None = None
 ) -> None:
     """Print records: all fields as JSON or CSV, the given columns as a table."""
     if fmt == "json":
@@ -49,6 +50,8 @@ def render(
             data = row.model_dump(mode="json")
             writer.writerow([_cell(data[name]) for name in fields])
         return
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False)
     for column in columns:
         table.add_column(column)

@@ -1,24 +1,23 @@
-"""``muster sweep`` and ``muster sweeps``: sweep sites now, and read past sweeps."""
+"""``muster sweep`` and ``muster sweeps``: sweep sites now, and read past sweeps.
+
+``muster sweep --format json`` (what scripts and the benchmark run) draws no
+progress bars and loads no rich.
+"""
 
 import asyncio
+import contextlib
 import signal
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 
-from muster.cli.common import console, error_console, new_app, open_database
+from muster.cli.common import console, error_console, loading, new_app, open_database
 from muster.cli.output import check_format, render
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 sweeps_app = new_app("Past and running sweeps: counts, errors, progress.")
 
@@ -26,7 +25,7 @@ sweeps_app = new_app("Past and running sweeps: counts, errors, progress.")
 class RichProgress:
     """Shows a sweep's stages as progress bars with an ETA."""
 
-    def __init__(self, progress: Progress, site: str) -> None:
+    def __init__(self, progress: "Progress", site: str) -> None:
         self.progress = progress
         self.site = site
         self.task: TaskID | None = None
@@ -78,12 +77,13 @@ def sweep_command(
     site's packet-rate limit. Stopping it (Ctrl-C) keeps what was found; the
     sweep is then recorded as interrupted.
     """
-    from muster.cmdb.errors import ConfigurationError
-    from muster.collector.service import sweep_order
+    with loading():
+        from muster.cmdb.errors import ConfigurationError
+        from muster.collector.service import sweep_order
 
-    if not site and not all_sites:
-        raise ConfigurationError("say which sites to sweep: --site CODE (repeatable) or --all")
-    database = open_database(ctx)
+        if not site and not all_sites:
+            raise ConfigurationError("say which sites to sweep: --site CODE (repeatable) or --all")
+        database = open_database(ctx)
     if config is not None:
         _apply(database, config)
     with database.session() as session:
@@ -129,18 +129,12 @@ def _sweep_one(
     from muster.collector.service import prepare_plan
     from muster.collector.sweep import Sweeper
 
-    plan = prepare_plan(database, code, targets=targets, techniques=techniques, **options)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[alive]} alive"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not show_progress,
-    ) as progress:
-        sweeper = Sweeper(database, plan, progress=RichProgress(progress, code))
+    with loading():  # planning loads the techniques' modules
+        plan = prepare_plan(database, code, targets=targets, techniques=techniques, **options)
+    with _progress_bars(show_progress) as progress:
+        sweeper = Sweeper(
+            database, plan, progress=RichProgress(progress, code) if progress else None
+        )
         status = "completed"
         try:
             result = _run_cancellable(sweeper)
@@ -159,6 +153,33 @@ def _sweep_one(
         "techniques": plan.techniques,
         "errors": result.errors,
     }
+
+
+@contextlib.contextmanager
+def _progress_bars(show: bool) -> Iterator["Progress | None"]:
+    """Progress bars on the console while the sweep runs, or None when not shown."""
+    if not show:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[alive]} alive"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
+        yield progress
 
 
 def _run_cancellable(sweeper: Any) -> Any:
@@ -182,6 +203,8 @@ def _report(results: list[dict[str, Any]], output_format: str) -> None:
     if output_format == "json":
         typer.echo(json.dumps(results, indent=2))
         return
+    from rich.table import Table
+
     table = Table(title="sweeps")
     for column in ("site", "sweep", "status", "targets", "alive", "observations", "errors"):
         table.add_column(column)

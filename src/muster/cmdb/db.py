@@ -9,6 +9,7 @@ schema it does not know.
 
 import logging
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -154,6 +155,11 @@ class Database:
             if self.engine.dialect.name == "sqlite" and in_file
             else None
         )
+        # Its connections are closed when the Database goes, or at the latest
+        # when the process exits (atexit, which `muster` runs even when it
+        # skips the interpreter's teardown): SQLite then folds its write-ahead
+        # log back into the database file.
+        weakref.finalize(self, _close, self.engine, self.loop_readers)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer_sessions = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
@@ -228,6 +234,10 @@ class Database:
 
     def dispose(self) -> None:
         """Close every pooled connection, and those of the loop readers."""
-        self.engine.dispose()
-        if self.loop_readers is not None:
-            self.loop_readers.close()
+        _close(self.engine, self.loop_readers)
+
+
+def _close(engine: Engine, loop_readers: ThreadReaders | None) -> None:
+    engine.dispose()
+    if loop_readers is not None:
+        loop_readers.close()

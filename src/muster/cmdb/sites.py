@@ -21,7 +21,6 @@ from muster.cmdb.errors import (
 )
 from muster.cmdb.models import Asset, Exclusion, Site, SnmpCredential, Subnet
 from muster.cmdb.observation import Observation, SiteCode
-from muster.cmdb.store import SiteDirectory
 
 logger = logging.getLogger(__name__)
 
@@ -227,6 +226,9 @@ def placement(session: Session, observations: Sequence[Observation]) -> list[str
     naming its position); otherwise the first of its addresses inside a
     site's subnet decides, and None means no site.
     """
+    # The store (and reconcile) load here, not with every command that reads sites.
+    from muster.cmdb.store import SiteDirectory
+
     directory = SiteDirectory.load(session.connection())
     return [
         directory.place(index, observation)[1] for index, observation in enumerate(observations)

@@ -3,10 +3,16 @@
 Batches are ingested one at a time in a worker thread (ingest is blocking
 database work) inside writer sessions, so probing never waits for the
 database and the database never sees two of this sweep's batches at once.
-Each batch also records the sweep's progress and heartbeat; ``keep_up``
-stores what waits every second and beats the heartbeat in quiet stages. ``flush_now``
-ingests whatever is left synchronously: it is what an interrupted sweep
-calls on its way out.
+Observations that came in while a batch was written are written right after
+it, as long as a batch's worth waits: a liveness round's replies come in a
+burst, and are stored while the round waits for late ones. Each batch also
+records the sweep's progress and heartbeat; ``keep_up`` stores what waits
+every second and beats the heartbeat in quiet stages. ``flush_now`` ingests
+whatever is left synchronously: it is what an interrupted sweep calls on its
+way out.
+
+The ingest code (reconciliation, the store, the OUI registry) is loaded by
+the worker thread writing the first batch, while the sweep goes on.
 """
 
 import asyncio
@@ -14,7 +20,6 @@ import logging
 
 from muster.cmdb.db import Database
 from muster.cmdb.errors import MusterError
-from muster.cmdb.ingest import ingest
 from muster.cmdb.observation import Observation
 from muster.collector.records import beat
 
@@ -56,8 +61,15 @@ class Ingestor:
             return
         await self._collect()
         if self.buffer:
+            self._running = asyncio.create_task(self._write())
+
+    async def _write(self) -> None:
+        """Ingest what waits, then again while at least a batch's worth has come meanwhile."""
+        while True:
             batch, self.buffer = self.buffer, []
-            self._running = asyncio.create_task(asyncio.to_thread(self._ingest, batch))
+            await asyncio.to_thread(self._ingest, batch)
+            if len(self.buffer) < self.batch:
+                return
 
     async def keep_up(self, every: float = FLUSH_EVERY) -> None:
         """Until cancelled: store what waits, and beat the heartbeat, every ``every`` seconds.
@@ -96,6 +108,8 @@ class Ingestor:
             self._ingest(batch)
 
     def _ingest(self, batch: list[Observation]) -> None:
+        from muster.cmdb.ingest import ingest
+
         try:
             with self.database.session(writer=True) as session:
                 report = ingest(session, batch) if batch else None

@@ -11,16 +11,18 @@ import asyncio
 import logging
 import threading
 from collections.abc import Sequence
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from muster.cmdb.db import Database
 from muster.cmdb.errors import ConfigurationError, MusterError, StateConflictError
 from muster.cmdb.sites import get_site, sites_by_priority
-from muster.cmdb.views import SweepView, get_sweep
 from muster.collector.records import running_sweep
 from muster.collector.sweep import Sweeper, SweepPlan, plan_sweep
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from muster.cmdb.views import SweepView
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ class SweepBusyError(StateConflictError):
     """The site is already being swept."""
 
 
-def sweep_order(session: Session, codes: Sequence[str], *, all_sites: bool) -> list[str]:
+def sweep_order(session: "Session", codes: Sequence[str], *, all_sites: bool) -> list[str]:
     """Return the site codes to sweep: those named, or every site with subnets by priority."""
     if not all_sites:
         return [get_site(session, code).code for code in codes]
@@ -130,7 +132,9 @@ class SweepService:
         if thread is not None:
             thread.join(timeout)
 
-    def progress(self, sweep_id: int) -> SweepView:
+    def progress(self, sweep_id: int) -> "SweepView":
         """Return a sweep's record as it stands."""
+        from muster.cmdb.views import get_sweep
+
         with self.database.session() as session:
             return get_sweep(session, sweep_id)

@@ -27,7 +27,6 @@ from muster.collector.ratelimit import RateLimiter
 from muster.collector.records import finish_sweep, start_sweep
 from muster.collector.scope import Scope
 from muster.collector.techniques import REGISTRY
-from muster.collector.techniques.arp import attached_segments
 from muster.collector.techniques.base import ProbeContext, raw_sockets_allowed
 
 logger = logging.getLogger(__name__)
@@ -278,6 +277,8 @@ class Sweeper:
     ) -> list[tuple[AsyncIterator[Observation], int]]:
         targets = self.plan.targets
         if "arp" in names:
+            from muster.collector.techniques.arp import attached_segments
+
             attached = {a for group in attached_segments(targets).values() for a in group}
             arp_targets = [a for a in targets if a in attached]
             icmp_targets = [a for a in targets if a not in attached]

@@ -12,6 +12,7 @@ ARP, without libpcap. Needs root (raw packets).
 import asyncio
 import logging
 import socket
+import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -30,11 +31,19 @@ ETH_P_ARP = 0x0806
 BROADCAST = "ff:ff:ff:ff:ff:ff"
 TARGET_AT = 38
 ARP_END = 42
+# A routing table read this many seconds ago or less is used as it is: a sweep
+# asks for it twice (which targets are attached, then their interfaces), right
+# after importing scapy.route has read it, and each read takes milliseconds.
+ROUTES_FRESH_FOR = 1.0
+_routes_read_at = time.monotonic()
 
 
 def _routes() -> Any:
-    """Return scapy's copy of the kernel routing table, read afresh."""
-    conf.route.resync()
+    """Return scapy's copy of the kernel routing table, read afresh unless just read."""
+    global _routes_read_at
+    if time.monotonic() - _routes_read_at > ROUTES_FRESH_FOR:
+        conf.route.resync()
+        _routes_read_at = time.monotonic()
     return conf.route
 
 
@@ -77,7 +86,10 @@ class _Segment:
         self.mac = str(get_if_hwaddr(iface))
         self.template = request_template(self.mac, source)
         self.rounds: Rounds[str] = Rounds(context, self._send)
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
+        # Opened for no protocol, then bound to ARP on the interface: a socket
+        # opened for ARP would already listen on every interface, and binding
+        # it would wait for the kernel's RCU grace period (about 10 ms).
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
         self.sock.bind((iface, ETH_P_ARP))
         open_receiver(self.sock)
 

@@ -103,8 +103,10 @@ class Run(Protocol):
 @lru_cache(maxsize=1)
 def raw_sockets_allowed() -> bool:
     """Tell whether this process may open raw sockets (root with CAP_NET_RAW)."""
+    # Both kinds need CAP_NET_RAW; closing a packet socket waits for the
+    # kernel's RCU grace period (about 10 ms), closing a raw IP one does not.
     try:
-        socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).close()
+        socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW).close()
     except PermissionError:
         return False
     return True
