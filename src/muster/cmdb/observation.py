@@ -99,7 +99,9 @@ Count = Annotated[int, Field(ge=0)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
 
 class Identifiers(_Strict):
@@ -216,6 +218,7 @@ class Observation(_Strict):
         extra="forbid",
         frozen=True,
         populate_by_name=True,
+        defer_build=True,
         json_schema_extra={"$id": "https://muster.invalid/schema/observation-1.json"},
     )
 
