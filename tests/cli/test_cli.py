@@ -249,3 +249,48 @@ def test_ending_waits_for_a_thread_still_running_as_python_would(tmp_path: Path)
 
     assert (done.returncode, done.stdout) == (3, "printed")
     assert written.read_text() == "written"
+
+
+def test_a_sweep_shown_as_a_table_draws_its_progress_then_its_record(tmp_path: Path) -> None:
+    env = {**os.environ, "MUSTER_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}", "COLUMNS": "100"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "muster", *args]
+        return subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+
+    run("site", "add", "loop", "--name", "Loopback", "--subnet", "127.0.9.0/29")
+    # Nothing to ARP on loopback: no packet goes out.
+    done = run("sweep", "--site", "loop", "--techniques", "arp")
+
+    assert (done.returncode, done.stderr) == (0, "")
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("loop liveness ━")
+    assert "│ loop │ 1     │ completed │ 6       │ 0     │ 0            │ 0      │" in lines
+
+
+def test_a_large_ingest_shown_as_a_table_draws_its_progress_then_its_counts(
+    tmp_path: Path,
+) -> None:
+    # From 5,000 Observations on, ingest shows a progress bar.
+    path = tmp_path / "arp.jsonl"
+    lines = (
+        json.dumps(
+            {
+                "schema": "muster.observation/1",
+                "source": "arp",
+                "observed_at": "2026-11-02T08:00:00Z",
+                "identifiers": {"macs": [f"00:1b:21:00:{n >> 8:02x}:{n & 255:02x}"]},
+            }
+        )
+        for n in range(5000)
+    )
+    path.write_text("\n".join(lines) + "\n")
+    env = {**os.environ, "MUSTER_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}
+
+    done = subprocess.run(
+        [sys.executable, "-m", "muster", "ingest", str(path)],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "│    5000 │       0 │         0 │        0 │" in done.stdout.splitlines()

@@ -79,12 +79,23 @@ class _ConsoleOnFirstUse:
         self._options = options
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def _made(self) -> "Console":
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._made(), name)
+
+    # Python looks special methods up on the class, not through __getattr__;
+    # rich's live displays (progress bars) use the console as a context manager.
+    def __enter__(self) -> "Console":
+        return self._made().__enter__()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._made().__exit__(*exc_info)
 
 
 console = cast("Console", _ConsoleOnFirstUse())
