@@ -3,17 +3,11 @@
 Each test runs on SQLite and on PostgreSQL (the ``database`` fixture).
 """
 
-import json
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
-import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -27,44 +21,10 @@ from muster.reports.frames import load_frames
 from muster.reports.gaps import gap_report
 from muster.reports.records import gaps_json
 from muster.tickets.gapcheck import check
-from muster.tickets.webhook import WebhookSettings, deliver_pending
+from muster.tickets.webhook import deliver_pending
 from tests.factories import observation
 from tests.reports.district import AS_OF, build_district
-
-SECRET = "s3cret-shared-with-the-ticket-system"
-RECEIVER = Path(__file__).with_name("receiver.py")
-
-Receiver = tuple[str, Path]
-
-
-@pytest.fixture
-def start_receiver(tmp_path: Path) -> Iterator[Callable[..., Receiver]]:
-    processes: list[subprocess.Popen[str]] = []
-
-    def start(secret: str = SECRET, fail_first: int = 0) -> Receiver:
-        log = tmp_path / f"received-{len(processes)}.jsonl"
-        env = {"RECEIVER_SECRET": secret, "RECEIVER_FAIL_FIRST": str(fail_first),
-               "RECEIVER_LOG": str(log), "PATH": "/usr/bin:/bin"}  # fmt: skip
-        process = subprocess.Popen(
-            [sys.executable, str(RECEIVER)], env=env, stdout=subprocess.PIPE, text=True
-        )
-        processes.append(process)
-        assert process.stdout is not None
-        port = int(process.stdout.readline())
-        return f"http://127.0.0.1:{port}/hooks/muster", log
-
-    yield start
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _settings(url: str, secret: str = SECRET) -> WebhookSettings:
-    return WebhookSettings(url=url, secret=secret.encode(), first_pause=0.05, timeout=5)
-
-
-def _received(log: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+from tests.tickets.conftest import SECRET, Receiver, received_by, webhook_settings
 
 
 def _check(database: Database) -> list[OutboxEvent]:
@@ -80,9 +40,9 @@ def test_webhook_delivers_signed_events_retrying_a_failed_attempt(
     _check(database)  # marks ws-n6 missing; five gap lines are short
     url, log = start_receiver(fail_first=1)
 
-    report = deliver_pending(database, _settings(url))
+    report = deliver_pending(database, webhook_settings(url))
 
-    received = _received(log)
+    received = received_by(log)
     assert [r["status"] for r in received] == [503] + [204] * 7
     assert all(r["verified"] for r in received)
     accepted = [r["body"] for r in received if r["status"] == 204]
@@ -110,19 +70,19 @@ def test_gap_line_closes_when_its_shortfall_is_filled(
     build_district(database)
     _check(database)
     url, log = start_receiver()
-    deliver_pending(database, _settings(url))
+    deliver_pending(database, webhook_settings(url))
     printer = observation("snmp", at=AS_OF - timedelta(hours=1), site="south-es",
                           macs=["3c:d9:2b:00:00:42"], attributes={"kind": "printer"})  # fmt: skip
     with database.session(writer=True) as session:
         ingest(session, [printer])
 
     events = _check(database)
-    deliver_pending(database, _settings(url))
+    deliver_pending(database, webhook_settings(url))
 
     assert [(e.type, e.payload["data"]["kind"]) for e in events] == [
         ("gap_line.closed", "printer")
     ]
-    last = _received(log)[-1]["body"]
+    last = received_by(log)[-1]["body"]
     assert (last["type"], last["data"]["site"], last["data"]["shortfall"]) == (
         "gap_line.closed", "south-es", 0,
     )  # fmt: skip
@@ -134,20 +94,20 @@ def test_webhook_refused_for_a_bad_signature_keeps_the_event_for_later(
 ) -> None:
     build_district(database)
     wrong_url, wrong_log = start_receiver(secret="another-secret")
-    settings = replace(_settings(wrong_url), retry_later=timedelta(0))
+    settings = replace(webhook_settings(wrong_url), retry_later=timedelta(0))
 
     refused = deliver_pending(database, settings)
 
-    assert [r["status"] for r in _received(wrong_log)] == [401, 401, 401]
+    assert [r["status"] for r in received_by(wrong_log)] == [401, 401, 401]
     [(event_id, error)] = refused.failed.items()
     assert "answered 401" in error
     with database.session() as session:
         event = session.scalars(select(OutboxEvent).where(OutboxEvent.id == event_id)).one()
         assert (event.attempts, event.delivered_at, event.failed) == (3, None, False)
     url, log = start_receiver()
-    delivered = deliver_pending(database, _settings(url))
+    delivered = deliver_pending(database, webhook_settings(url))
     assert delivered.delivered == [event_id]
-    assert _received(log)[0]["body"]["data"]["hostname"] == "ap-n2"
+    assert received_by(log)[0]["body"]["data"]["hostname"] == "ap-n2"
 
 
 def test_ticket_links_show_on_gap_lines_and_in_webhook_events(
@@ -164,7 +124,7 @@ def test_ticket_links_show_on_gap_lines_and_in_webhook_events(
     url, log = start_receiver()
 
     _check(database)
-    deliver_pending(database, _settings(url))
+    deliver_pending(database, webhook_settings(url))
 
     with database.session() as session:
         report = gap_report(load_frames(session), as_of=pd.Timestamp(AS_OF))
@@ -173,7 +133,7 @@ def test_ticket_links_show_on_gap_lines_and_in_webhook_events(
         {"system": "jira", "key": "IT-7", "url": "https://tickets.example/IT-7", "status": "open"}
     ]
     assert report.asset_tickets["asset_id"].tolist() == [ids["ws-n5"]]
-    event = next(r["body"] for r in _received(log) if r["body"]["data"].get("kind") == "printer")
+    event = next(r["body"] for r in received_by(log) if r["body"]["data"].get("kind") == "printer")
     assert [t["key"] for t in event["data"]["tickets"]] == ["IT-7"]
 
 
@@ -189,7 +149,7 @@ def test_events_deliver_command_signs_with_the_secret_from_the_environment(
 
     assert result.exit_code == 0, result.output
     assert "1 events delivered" in result.output
-    [received] = _received(log)
+    [received] = received_by(log)
     assert (received["verified"], received["event"]) == (True, "asset.missing")
     listed = CliRunner(env=env).invoke(app, ["events", "list"], catch_exceptions=False)
     assert "asset.missing" in listed.output
