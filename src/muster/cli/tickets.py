@@ -10,7 +10,7 @@ from muster.cli.output import check_format, render
 ticket_app = new_app("Tie external tickets (system, key, URL, status) to gap lines and assets.")
 events_app = new_app(
     "The webhook: check for gap lines that opened or closed and assets gone missing, then "
-    "deliver the events, signed, to MUSTER_WEBHOOK_URL."
+    "deliver the events, signed, to MUSTER_WEBHOOK_URL. `muster serve` does both by itself."
 )
 
 # Options named otherwise than the fields they fill.
