@@ -9,7 +9,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from muster.cmdb.db import Database
 from muster.cmdb.events import list_events
-from muster.tickets.background import add_event_jobs
+from muster.tickets.background import EventJobs, add_event_jobs
 from tests.reports.district import AS_OF, build_district
 from tests.tickets.conftest import Receiver, received_by, webhook_settings
 
@@ -18,6 +18,19 @@ def _scheduler() -> BackgroundScheduler:
     scheduler = BackgroundScheduler(jobstores={"memory": {"type": "memory"}})
     scheduler.start()
     return scheduler
+
+
+def _jobs_added_from_environment(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> tuple[EventJobs, list[str]]:
+    """Add the event jobs as `muster serve` does; return what was set up and the job ids."""
+    scheduler = _scheduler()
+    try:
+        with caplog.at_level(logging.INFO, logger="muster.tickets.background"):
+            jobs = add_event_jobs(scheduler, database)
+        return jobs, sorted(job.id for job in scheduler.get_jobs())
+    finally:
+        scheduler.shutdown(wait=True)
 
 
 def test_a_running_server_checks_and_delivers_events_by_itself(
@@ -51,13 +64,7 @@ def test_without_a_webhook_url_events_are_checked_and_wait_in_the_outbox(
     database: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.delenv("MUSTER_WEBHOOK_URL", raising=False)
-    scheduler = _scheduler()
-    try:
-        with caplog.at_level(logging.INFO, logger="muster.tickets.background"):
-            jobs = add_event_jobs(scheduler, database)
-        ids = sorted(job.id for job in scheduler.get_jobs())
-    finally:
-        scheduler.shutdown(wait=True)
+    jobs, ids = _jobs_added_from_environment(database, caplog)
 
     assert (jobs.checking, jobs.delivering_to, ids) == (True, None, ["events:check"])
     assert caplog.messages == ["no MUSTER_WEBHOOK_URL set: webhook events wait in the outbox"]
@@ -69,13 +76,7 @@ def test_a_webhook_url_without_a_secret_sends_nothing_and_says_why(
     monkeypatch.setenv("MUSTER_WEBHOOK_URL", "http://127.0.0.1:9/hooks")
     monkeypatch.delenv("MUSTER_WEBHOOK_SECRET", raising=False)
     monkeypatch.delenv("MUSTER_WEBHOOK_SECRET_FILE", raising=False)
-    scheduler = _scheduler()
-    try:
-        with caplog.at_level(logging.INFO, logger="muster.tickets.background"):
-            jobs = add_event_jobs(scheduler, database)
-        ids = sorted(job.id for job in scheduler.get_jobs())
-    finally:
-        scheduler.shutdown(wait=True)
+    jobs, ids = _jobs_added_from_environment(database, caplog)
 
     assert (jobs.delivering_to, ids) == (None, ["events:check"])
     assert caplog.messages == [

@@ -24,6 +24,7 @@ import typer
 from typer.core import TyperGroup
 
 from muster.cmdb.errors import ConfigurationError, MusterError
+from muster.cmdb.gcpause import collector_paused
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -64,12 +65,11 @@ def loading() -> Iterator[None]:
     if not _own_process or not gc.isenabled():
         yield
         return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
+    with collector_paused():
+        try:
+            yield
+        finally:
+            gc.freeze()
 
 
 class _ConsoleOnFirstUse:
