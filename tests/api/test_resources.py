@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from muster.cmdb.db import Database
 from muster.cmdb.models import Sweep, utcnow
@@ -188,18 +189,18 @@ def test_lookup_asset_answers_the_asset_summary(client: TestClient, tokens: Toke
     }
 
 
-def test_lookup_asset_does_not_wait_for_the_shared_pool_on_sqlite(
+def test_lookup_asset_does_not_wait_for_the_shared_pool(
     client: TestClient, tokens: Tokens, database: Database
 ) -> None:
-    if database.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite reads run on the event loop; PostgreSQL's in the thread pool")
     ingest(client, tokens, laptop("5CG1", 0))
     # The token's first use is recorded, through the pool; later ones within a minute are not.
     client.get("/api/v1/assets/lookup?serial=NONE", headers=auth(tokens.read))
-    # Taking every pooled connection (SQLAlchemy's default pool: 5, and 10
-    # more): a read made on the event loop must not wait for one, since it
-    # would stall the loop that gives them back.
-    held = [database.engine.raw_connection() for _ in range(5 + 10)]
+    # Taking every connection of the engine's pool: the look-up reads from the
+    # event loop on connections of its own (SQLite: the loop's; PostgreSQL:
+    # the app's AsyncReads), so it must not wait for one, which would stall
+    # the loop that gives them back.
+    pool: Any = database.engine.pool
+    held = [database.engine.raw_connection() for _ in range(pool.size() + pool._max_overflow)]
     try:
         response = client.get("/api/v1/assets/lookup?serial=5CG1", headers=auth(tokens.read))
     finally:
@@ -208,6 +209,28 @@ def test_lookup_asset_does_not_wait_for_the_shared_pool_on_sqlite(
 
     assert response.status_code == 200
     assert response.json()["serial"] == "5CG1"
+
+
+def test_lookup_asset_reads_again_when_the_database_server_dropped_its_connections(
+    client: TestClient, tokens: Tokens, database: Database
+) -> None:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's server processes behind the API's connections")
+    ingest(client, tokens, laptop("5CG1", 0))
+    first = client.get("/api/v1/assets/lookup?serial=5CG1", headers=auth(tokens.read))
+    # As a restart of the server would: every connection to the database dies.
+    with database.engine.connect() as connection:
+        dropped = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    second = client.get("/api/v1/assets/lookup?serial=5CG1", headers=auth(tokens.read))
+
+    assert dropped >= 1
+    assert first.status_code == second.status_code == 200
+    assert second.json() == first.json()
 
 
 def test_lookup_asset_with_two_keys_is_422(client: TestClient, tokens: Tokens) -> None:
@@ -356,3 +379,28 @@ def test_read_sweeps_lists_newest_first(
 
     assert [s["status"] for s in listed["items"]] == ["running", "done"]
     assert one["status"] == "done"
+
+
+def test_lookup_asset_by_a_mac_two_machines_share_is_409_naming_both(
+    client: TestClient, tokens: Tokens
+) -> None:
+    ingest(
+        client,
+        tokens,
+        laptop("5CG1", 0, macs=[DOCK_MAC, "00:1a:2b:00:00:01"], ips=["10.10.0.7"]),
+        laptop("5CG2", 1, macs=[DOCK_MAC, "00:1a:2b:00:00:02"]),
+    )
+
+    shared = client.get(f"/api/v1/assets/lookup?mac={DOCK_MAC}", headers=auth(tokens.read))
+    by_ip = client.get("/api/v1/assets/lookup?ip=10.10.0.7", headers=auth(tokens.read))
+
+    assert shared.status_code == 409
+    assert shared.json()["detail"] == (
+        f"mac {DOCK_MAC!r} is held by several assets (#2, #1): ask for one by id"
+    )
+    assert by_ip.status_code == 200
+    assert (by_ip.json()["serial"], by_ip.json()["macs"], by_ip.json()["ips"]) == (
+        "5CG1",
+        ["00:1a:2b:00:00:01", DOCK_MAC],
+        ["10.10.0.7"],
+    )

@@ -5,12 +5,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
+from muster.cmdb import db
 from muster.cmdb.db import Database
 from muster.cmdb.models import ApiToken, Asset, Identifier
 from muster.cmdb.observation import parse_observation
-from muster.cmdb.plain import PlainSelect, plain_reader, session_reader
+from muster.cmdb.plain import PlainReader, PlainSelect, plain_reader, run_plain, session_reader
 from muster.cmdb.tokens import Scope, create_token
 from tests.cmdb.helpers import add_site, run_ingest
 
@@ -127,3 +128,60 @@ def test_plain_reads_see_one_snapshot_on_sqlite_and_commit_each_on_postgresql(
     assert rows == [("reader",)]
     assert in_transaction == (database.engine.dialect.name == "sqlite")
     assert autocommit_after is False
+
+
+_BACKEND = PlainSelect(select(func.pg_backend_pid()))
+
+
+def _backend_of(reader: PlainReader) -> int:
+    row = reader.first(_BACKEND)
+    assert row is not None
+    return int(row[0])
+
+
+def _terminate(database: Database, pid: int) -> None:
+    """Close one server process of the pool's connections, as a server restart would."""
+    other = Database(database.url)
+    with other.engine.connect() as connection:
+        connection.execute(select(func.pg_terminate_backend(pid)))
+    other.dispose()
+
+
+@pytest.fixture
+def postgresql(database: Database) -> Database:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL server process behind a pooled connection")
+    return database
+
+
+def test_plain_reads_run_again_on_a_new_connection_when_theirs_died(
+    postgresql: Database,
+) -> None:
+    _token(postgresql)
+    before = run_plain(postgresql.engine, _backend_of)
+    _terminate(postgresql, before)
+
+    # Used a moment ago, the connection is lent without a ping: the read finds it dead.
+    after = run_plain(postgresql.engine, _backend_of)
+    names = run_plain(
+        postgresql.engine, lambda reader: reader.all(PlainSelect(select(ApiToken.name)))
+    )
+
+    assert after != before
+    assert names == [("reader",)]
+
+
+def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_when_dead(
+    postgresql: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with postgresql.session() as session:
+        before = session.scalar(select(func.pg_backend_pid()))
+    assert before is not None
+    _terminate(postgresql, before)
+    monkeypatch.setattr(db, "PING_AFTER_IDLE", 0.0)
+
+    # A session does not read again: without the ping it would fail here.
+    with postgresql.session() as session:
+        after = session.scalar(select(func.pg_backend_pid()))
+
+    assert after not in (None, before)

@@ -5,6 +5,9 @@ except ``/health``. Errors are problem+json (``problems``); request bodies
 are size-limited and may be gzip-compressed (``middleware``).
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from muster import __version__
@@ -26,6 +29,7 @@ from muster.api.routes import (
 )
 from muster.api.settings import ApiSettings
 from muster.cmdb.db import Database
+from muster.cmdb.plain import AsyncReads
 
 API_PREFIX = "/api/v1"
 
@@ -45,7 +49,24 @@ refused field with the value given.
 def create_app(database: Database, settings: ApiSettings | None = None) -> FastAPI:
     """Build the API over one CMDB."""
     settings = settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # PostgreSQL: the token checks and look-ups read from the event loop.
+        if database.engine.dialect.name != "postgresql":
+            yield
+            return
+        reads = AsyncReads(database.engine)
+        await reads.open()
+        app.state.reads = reads
+        try:
+            yield
+        finally:
+            del app.state.reads
+            await reads.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Muster",
         version=__version__,
         description=DESCRIPTION,

@@ -3,22 +3,20 @@
 ``Reader``, ``Ingester`` and ``Admin`` are the caller's token, checked for
 that scope; ``ReadSession`` is a read-only session for the request.
 ``read`` runs a short read on a connection of its own, the way the token
-check and the asset look-up do: on the event loop for SQLite, whose indexed
-reads take microseconds (less than a hop to the thread pool), and in the
-thread pool for PostgreSQL, whose round trips must not stall the loop.
+check and the asset look-up do, from the event loop: SQLite's indexed reads
+take microseconds (less than a hop to the thread pool), and PostgreSQL's
+round trips are awaited on asyncio connections, so neither stalls the loop.
 """
 
 import base64
 import binascii
 import logging
-from collections.abc import AsyncIterator, Callable
-from functools import partial
-from typing import Annotated, Concatenate, ParamSpec, TypeVar
+from collections.abc import AsyncIterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBasic, HTTPBasicCredentials, HTTPBearer
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from muster.api.errors import (
@@ -28,12 +26,11 @@ from muster.api.errors import (
 )
 from muster.api.settings import ApiSettings
 from muster.cmdb.db import Database
-from muster.cmdb.plain import PlainReader, plain_reader
-from muster.cmdb.tokens import Principal, Scope, authenticate, needs_touch, touch_token
+from muster.cmdb.plain import AsyncReads, PlainRead, PlainReader, run_plain
+from muster.cmdb.tokens import Principal, Scope, needs_touch, token_read, touch_token
 
 logger = logging.getLogger(__name__)
 
-P = ParamSpec("P")
 T = TypeVar("T")
 
 # Declared so the OpenAPI document tells third-party agents how to authenticate.
@@ -106,32 +103,23 @@ def _secret(request: Request) -> str:
     )
 
 
-async def read(
-    database: Database,
-    work: Callable[Concatenate[PlainReader, P], T],
-    *args: P.args,
-    **kwargs: P.kwargs,
-) -> T:
-    """Run ``work(reader, ...)``, plain reads of a few indexed rows, on a connection of its own.
+async def read(request: Request, plain: PlainRead[T]) -> T:
+    """Run a read of a few indexed rows (a token check, a look-up) without blocking the loop.
 
     SQLite runs it on the event loop, on the loop's own connection (readers
     never wait for SQLite's writer): see ``Database.loop_readers``.
-    PostgreSQL runs it in the thread pool.
+    PostgreSQL runs it from the event loop on the app's ``AsyncReads``, which
+    its lifespan opens; without them (an app whose lifespan did not run), in
+    the thread pool.
     """
+    database = database_of(request)
     if database.loop_readers is not None:
         with database.loop_readers.reader() as reader:
-            return work(reader, *args, **kwargs)
-    return await run_in_threadpool(partial(_read_on, database.engine, work, *args, **kwargs))
-
-
-def _read_on(
-    engine: Engine,
-    work: Callable[Concatenate[PlainReader, P], T],
-    *args: P.args,
-    **kwargs: P.kwargs,
-) -> T:
-    with plain_reader(engine) as reader:
-        return work(reader, *args, **kwargs)
+            return reader.run(plain)
+    reads: AsyncReads | None = getattr(request.app.state, "reads", None)
+    if reads is not None:
+        return await reads.run(plain)
+    return await run_in_threadpool(run_plain, database.engine, PlainReader.run, plain)
 
 
 def _touch(database: Database, token_id: int) -> None:
@@ -139,29 +127,28 @@ def _touch(database: Database, token_id: int) -> None:
         touch_token(writer, token_id)
 
 
-async def authenticate_request(request: Request, database: Database) -> Principal:
+async def authenticate_request(request: Request) -> Principal:
     """Return the caller of a request, from its Bearer token or Basic password.
 
     The token is looked up on every request, so a revoked one is refused at
     once; its last use is written at most once a minute, in the thread pool
     since a write may wait for SQLite's write lock.
     """
-    found = await read(database, authenticate, _secret(request))
+    found = await read(request, token_read(_secret(request)))
     if found is None:
         raise NotAuthenticatedError("the API token is not valid or was revoked")
     if needs_touch(found):
-        await run_in_threadpool(_touch, database, found.token_id)
+        await run_in_threadpool(_touch, database_of(request), found.token_id)
     return found
 
 
 async def agent(
     request: Request,
-    database: DatabaseDep,
     _basic_credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> Principal:
     """A third-party agent with an ingest token as its Basic password."""
     try:
-        caller = await authenticate_request(request, database)
+        caller = await authenticate_request(request)
     except NotAuthenticatedError as exc:
         # The agents send credentials only after a Basic challenge.
         raise BasicAuthRequiredError(str(exc)) from exc
@@ -193,7 +180,7 @@ class TokenCheck(HTTPBearer):
     # It returns the caller, not the credentials HTTPBearer returns.
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
         """Return the caller if its token has the scope."""
-        caller = await authenticate_request(request, database_of(request))
+        caller = await authenticate_request(request)
         if not caller.allows(self.scope):
             held = ", ".join(sorted(caller.scopes)) or "none"
             raise PermissionDeniedError(

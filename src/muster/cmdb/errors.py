@@ -40,6 +40,10 @@ class DatabaseError(MusterError):
     """The CMDB database could not be used."""
 
 
+class ConnectionLostError(DatabaseError):
+    """A connection to the database server died (the server restarted, say)."""
+
+
 class SchemaOutOfDateError(DatabaseError):
     """The database schema is older than this version of Muster."""
 

@@ -10,21 +10,31 @@ such as JSON and aware UTC timestamps) and drops the rest: a statement is
 compiled once per dialect, then only the DBAPI runs.
 
 ``plain_reader(engine)`` lends a pooled connection for such reads, inside
-one transaction so that several statements see the same snapshot on SQLite;
+one transaction so that several statements see the same snapshot on SQLite,
+and ``run_plain`` runs a function of reads on one, again on a new connection
+if the first was dead;
 ``session_reader(session)`` runs them in a session's transaction, and
 ``ThreadReaders`` keeps a SQLite connection per thread for an event loop's
 reads, outside any pool.
 """
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+
+from muster.cmdb.errors import ConnectionLostError
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -75,31 +85,26 @@ class PlainSelect:
             self._by_dialect[dialect.name] = found
         return found
 
-
-class PlainReader:
-    """Runs PlainSelects on one DBAPI connection, its ``connection``."""
-
-    def __init__(self, connection: Any, dialect: Dialect) -> None:
-        self.connection = connection
-        self._dialect = dialect
-
-    def all(self, query: PlainSelect, **params: Any) -> list[tuple[Any, ...]]:
-        """Every row of ``query`` run with these bound values."""
-        compiled = query.compiled(self._dialect)
+    def bind(self, dialect: Dialect, params: dict[str, Any]) -> tuple[_Compiled, Any]:
+        """The statement for this dialect, and these values as its DBAPI parameters."""
+        compiled = self.compiled(dialect)
         values = compiled.fixed | params if compiled.fixed else params
         for name, convert in compiled.binds:
             values[name] = convert(values[name])
-        cursor = self.connection.cursor()
-        try:
-            if compiled.positions is None:
-                cursor.execute(compiled.sql, values)
-            else:
-                cursor.execute(compiled.sql, [values[name] for name in compiled.positions])
-            rows = cursor.fetchall()
-            if compiled.results is None:
-                compiled.results = self._result_conversions(query, cursor.description)
-        finally:
-            cursor.close()
+        if compiled.positions is None:
+            return compiled, values
+        return compiled, [values[name] for name in compiled.positions]
+
+    def convert(
+        self,
+        dialect: Dialect,
+        compiled: _Compiled,
+        rows: Sequence[Sequence[Any]],
+        description: Sequence[Sequence[Any]],
+    ) -> list[tuple[Any, ...]]:
+        """The DBAPI's rows with the columns' types' conversions applied."""
+        if compiled.results is None:
+            compiled.results = self._result_conversions(dialect, description)
         if not compiled.results:
             return [tuple(row) for row in rows]
         converted = []
@@ -110,22 +115,62 @@ class PlainReader:
             converted.append(tuple(fields))
         return converted
 
+    def _result_conversions(
+        self, dialect: Dialect, description: Sequence[Sequence[Any]]
+    ) -> list[tuple[int, Callable[[Any], Any]]]:
+        columns = list(self.statement.selected_columns)
+        conversions: list[tuple[int, Callable[[Any], Any]]] = []
+        for index, (column, field) in enumerate(zip(columns, description, strict=True)):
+            impl = column.type.dialect_impl(dialect)
+            convert = impl.result_processor(dialect, field[1])
+            if convert is not None:
+                conversions.append((index, convert))
+        return conversions
+
+
+@dataclass(frozen=True)
+class PlainRead(Generic[T]):
+    """A read of one PlainSelect: its bound values, and what its rows answer.
+
+    Written once, it runs on a blocking reader (``PlainReader.run``) or on an
+    event loop's (``AsyncPlainReader.run``).
+    """
+
+    query: PlainSelect
+    params: dict[str, Any]
+    answer: Callable[[list[tuple[Any, ...]]], T]
+
+
+class PlainReader:
+    """Runs PlainSelects on one DBAPI connection, its ``connection``."""
+
+    def __init__(self, connection: Any, dialect: Dialect) -> None:
+        self.connection = connection
+        self._dialect = dialect
+
+    def all(self, query: PlainSelect, **params: Any) -> list[tuple[Any, ...]]:
+        """Every row of ``query`` run with these bound values."""
+        compiled, bound = query.bind(self._dialect, params)
+        rows, description = self._execute(compiled.sql, bound)
+        return query.convert(self._dialect, compiled, rows, description)
+
+    def run(self, read: "PlainRead[T]") -> T:
+        """Run a read of one statement; return its answer."""
+        return read.answer(self.all(read.query, **read.params))
+
+    def _execute(self, sql: str, bound: Any) -> tuple[list[Any], Sequence[Sequence[Any]]]:
+        """Run one statement; return its rows and the cursor's description of them."""
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql, bound)
+            return cursor.fetchall(), cursor.description
+        finally:
+            cursor.close()
+
     def first(self, query: PlainSelect, **params: Any) -> tuple[Any, ...] | None:
         """The first row of ``query``, or None when there is none."""
         rows = self.all(query, **params)
         return rows[0] if rows else None
-
-    def _result_conversions(
-        self, query: PlainSelect, description: Sequence[Sequence[Any]]
-    ) -> list[tuple[int, Callable[[Any], Any]]]:
-        columns = list(query.statement.selected_columns)
-        conversions: list[tuple[int, Callable[[Any], Any]]] = []
-        for index, (column, field) in enumerate(zip(columns, description, strict=True)):
-            impl = column.type.dialect_impl(self._dialect)
-            convert = impl.result_processor(self._dialect, field[1])
-            if convert is not None:
-                conversions.append((index, convert))
-        return conversions
 
 
 def session_reader(session: Session) -> PlainReader:
@@ -148,6 +193,9 @@ def plain_reader(engine: Engine) -> Iterator[PlainReader]:
     reads see what they would have seen, and the BEGIN the driver would send
     before the first one and the ROLLBACK of the pool's reset are not sent:
     two round trips of the four of a token check.
+
+    A connection found dead on the way (the server restarted) is dropped from
+    the pool rather than lent again, and ConnectionLostError raised.
     """
     connection = engine.raw_connection()
     try:
@@ -166,8 +214,34 @@ def plain_reader(engine: Engine) -> Iterator[PlainReader]:
             finally:
                 if not dbapi.closed:
                     dbapi.autocommit = False
+    except engine.dialect.loaded_dbapi.Error as exc:
+        if not engine.dialect.is_disconnect(exc, connection.dbapi_connection, None):
+            raise
+        connection.invalidate(exc)
+        raise ConnectionLostError(f"the connection to the CMDB database was lost: {exc}") from exc
     finally:
         connection.close()
+
+
+def run_plain(
+    engine: Engine,
+    work: Callable[Concatenate[PlainReader, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Run ``work(reader, ...)`` on a pooled connection lent by ``plain_reader``.
+
+    Reads change nothing, so when the connection turns out to be dead (the
+    database server restarted since it was last used) they run once more, on
+    a new one, and the caller never sees the restart.
+    """
+    try:
+        with plain_reader(engine) as reader:
+            return work(reader, *args, **kwargs)
+    except ConnectionLostError as exc:
+        logger.info("%s; reading again on a new connection", exc)
+    with plain_reader(engine) as reader:
+        return work(reader, *args, **kwargs)
 
 
 class ThreadReaders:
@@ -218,3 +292,102 @@ class ThreadReaders:
             self._local.connection = connection
             self._local.generation = self._generation
         return connection
+
+
+class AsyncPlainReader:
+    """Runs PlainSelects on a psycopg ``AsyncConnection``, without blocking the event loop."""
+
+    def __init__(self, connection: Any, dialect: Dialect) -> None:
+        self.connection = connection
+        self._dialect = dialect
+
+    async def all(self, query: PlainSelect, **params: Any) -> list[tuple[Any, ...]]:
+        """Every row of ``query`` run with these bound values."""
+        compiled, bound = query.bind(self._dialect, params)
+        cursor = self.connection.cursor()
+        try:
+            await cursor.execute(compiled.sql, bound)
+            rows = await cursor.fetchall()
+            description = cursor.description
+        finally:
+            await cursor.close()
+        return query.convert(self._dialect, compiled, rows, description)
+
+    async def run(self, read: PlainRead[T]) -> T:
+        """Run a read of one statement; return its answer."""
+        return read.answer(await self.all(read.query, **read.params))
+
+
+# Connections of one event loop's own to PostgreSQL, at most. An API worker
+# keeps them beside its engine's pool (20, and 10 more at busy times): two
+# workers stay within PostgreSQL's default of 100 connections.
+ASYNC_READ_CONNECTIONS = 8
+
+
+class AsyncReads:
+    """PostgreSQL connections of an event loop's own, for its plain reads.
+
+    The API's token checks and look-ups are a round trip each. Made from the
+    event loop on these connections (psycopg's asyncio interface and pool),
+    they need no hand-over to a thread of the pool and back, which under load
+    cost more than the reads themselves and left requests waiting for the
+    threads' turns at the interpreter. The connections are in autocommit, as
+    ``plain_reader`` lends them, and are not pinged when lent: a read that
+    finds its connection dead (the server restarted) runs once more on a new
+    one.
+    """
+
+    def __init__(self, engine: Engine, size: int = ASYNC_READ_CONNECTIONS) -> None:
+        if engine.dialect.name != "postgresql":
+            raise ValueError("reads from the event loop are for PostgreSQL")
+        url = engine.url.set(drivername="postgresql")
+        self._conninfo = url.render_as_string(hide_password=False)
+        self._dialect = engine.dialect
+        self._size = size
+        self._pool: Any = None
+
+    async def open(self) -> None:
+        """Open the pool (connections are made as reads need them)."""
+        from psycopg_pool import AsyncConnectionPool
+
+        self._pool = AsyncConnectionPool(
+            self._conninfo,
+            min_size=1,
+            max_size=self._size,
+            open=False,
+            configure=_autocommit,
+            name="muster-reads",
+        )
+        await self._pool.open()
+
+    async def close(self) -> None:
+        """Close every connection."""
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def run(self, read: PlainRead[T]) -> T:
+        """Run a read of one statement on a connection of the pool; return its answer."""
+        try:
+            return await self._run_once(read)
+        except ConnectionLostError as exc:
+            logger.info("%s; reading again on a new connection", exc)
+        return await self._run_once(read)
+
+    async def _run_once(self, read: PlainRead[T]) -> T:
+        import psycopg
+
+        async with self._pool.connection() as connection:
+            try:
+                return await AsyncPlainReader(connection, self._dialect).run(read)
+            except psycopg.Error as exc:
+                # The pool drops a closed or broken connection when it comes back.
+                if connection.closed or connection.broken:
+                    raise ConnectionLostError(
+                        f"the connection to the CMDB database was lost: {exc}"
+                    ) from exc
+                raise
+
+
+async def _autocommit(connection: Any) -> None:
+    await connection.set_autocommit(True)

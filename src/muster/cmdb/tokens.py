@@ -15,6 +15,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import bindparam, select, update
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from muster.cmdb.errors import ConfigurationError, NotFoundError
 from muster.cmdb.models import ApiToken, utcnow
-from muster.cmdb.plain import PlainReader, PlainSelect
+from muster.cmdb.plain import PlainRead, PlainReader, PlainSelect
 from muster.cmdb.sites import get_site
 
 logger = logging.getLogger(__name__)
@@ -151,12 +152,20 @@ _BY_SECRET = PlainSelect(
 )
 
 
+def token_read(secret: str) -> PlainRead[Principal | None]:
+    """The read that finds who a secret belongs to: None when it is unknown or revoked."""
+    return PlainRead(_BY_SECRET, {"digest": digest_secret(secret)}, _principal)
+
+
 def authenticate(reader: PlainReader, secret: str) -> Principal | None:
     """Return who a secret belongs to, or None when it is unknown or revoked."""
-    row = reader.first(_BY_SECRET, digest=digest_secret(secret))
-    if row is None:
+    return reader.run(token_read(secret))
+
+
+def _principal(rows: list[tuple[Any, ...]]) -> Principal | None:
+    if not rows:
         return None
-    token_id, name, scopes, sites, last_used = row
+    token_id, name, scopes, sites, last_used = rows[0]
     return Principal(
         token_id=token_id,
         name=name,

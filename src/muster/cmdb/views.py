@@ -6,16 +6,17 @@ path, apart from the ORM rows it is built from.
 
 import contextlib
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from muster.cmdb.errors import NotFoundError, StateConflictError
 from muster.cmdb.models import Asset, Change, Conflict, Identifier, Site, Sweep
 from muster.cmdb.network import canonical_mac, split_hostname
-from muster.cmdb.plain import PlainReader, PlainSelect
+from muster.cmdb.plain import PlainRead, PlainSelect
 from muster.cmdb.tickets import TicketLinkView, tickets_of_asset
 
 
@@ -372,15 +373,13 @@ def page_assets(
     return [summarise(asset) for asset in assets], total
 
 
-# A look-up is the hottest read of the API: plain statements (see plain.py).
-_HOLDERS = PlainSelect(
-    select(Identifier.asset_id)
-    .where(Identifier.type == bindparam("kind"), Identifier.value == bindparam("value"))
-    .order_by(Identifier.usable.desc(), Identifier.last_seen.desc())
-)
-_SUMMARY = PlainSelect(
+# A look-up is the hottest read of the API: one plain statement (see plain.py),
+# a row per MAC or IP address of each asset holding the identifier.
+_HELD = aliased(Identifier, name="held")
+_ADDRESS = aliased(Identifier, name="address")
+_LOOKUP = PlainSelect(
     select(
-        Asset.id,
+        _HELD.asset_id,
         Site.code,
         Asset.kind,
         Asset.status,
@@ -391,25 +390,28 @@ _SUMMARY = PlainSelect(
         Asset.os_name,
         Asset.first_seen,
         Asset.last_seen,
+        _ADDRESS.type,
+        _ADDRESS.value,
     )
+    .join(Asset, Asset.id == _HELD.asset_id)
     .outerjoin(Site, Asset.site_id == Site.id)
-    .where(Asset.id == bindparam("asset_id"))
-)
-_ADDRESSES = PlainSelect(
-    select(Identifier.type, Identifier.value)
-    .where(
-        Identifier.asset_id == bindparam("asset_id"),
-        or_(Identifier.type == "mac", Identifier.type == "ip"),
+    .outerjoin(
+        _ADDRESS,
+        and_(
+            _ADDRESS.asset_id == _HELD.asset_id,
+            or_(_ADDRESS.type == "mac", _ADDRESS.type == "ip"),
+        ),
     )
-    .order_by(Identifier.value)
+    .where(_HELD.type == bindparam("kind"), _HELD.value == bindparam("value"))
+    .order_by(_HELD.usable.desc(), _HELD.last_seen.desc(), _HELD.asset_id, _ADDRESS.value)
 )
 
 
-def lookup_asset(reader: PlainReader, kind: str, value: str) -> AssetSummary:
-    """Find the one asset holding an identifier (serial, mac, ip or hostname).
+def asset_lookup(kind: str, value: str) -> PlainRead[AssetSummary]:
+    """The read that finds the one asset holding an identifier (serial, mac, ip or hostname).
 
-    Raises NotFoundError when none holds it and StateConflictError when
-    several do (a MAC shared by machines kept apart, say), listing them.
+    Its answer raises NotFoundError when none holds it and StateConflictError
+    when several do (a MAC shared by machines kept apart, say), listing them.
     """
     if kind == "serial":
         wanted = value.strip().upper()
@@ -419,8 +421,11 @@ def lookup_asset(reader: PlainReader, kind: str, value: str) -> AssetSummary:
         wanted = split_hostname(value)[0]
     else:
         wanted = value.strip()
-    holders = reader.all(_HOLDERS, kind=kind, value=wanted)
-    matches = list(dict.fromkeys(asset_id for (asset_id,) in holders))
+    return PlainRead(_LOOKUP, {"kind": kind, "value": wanted}, partial(_held_by, kind, value))
+
+
+def _held_by(kind: str, value: str, rows: list[tuple[Any, ...]]) -> AssetSummary:
+    matches = list(dict.fromkeys(row[0] for row in rows))
     if not matches:
         raise NotFoundError(f"no asset has {kind} {value!r}")
     if len(matches) > 1:
@@ -428,10 +433,8 @@ def lookup_asset(reader: PlainReader, kind: str, value: str) -> AssetSummary:
         raise StateConflictError(
             f"{kind} {value!r} is held by several assets ({listed}): ask for one by id"
         )
-    row = reader.first(_SUMMARY, asset_id=matches[0])
-    if row is None:
-        raise NotFoundError(f"no asset has {kind} {value!r}")
-    addresses = reader.all(_ADDRESSES, asset_id=matches[0])
+    row = rows[0]
+    addresses = {(r[11], r[12]) for r in rows if r[11] is not None}
     return AssetSummary(
         id=row[0],
         site=row[1],
@@ -442,8 +445,8 @@ def lookup_asset(reader: PlainReader, kind: str, value: str) -> AssetSummary:
         model=row[6],
         serial=row[7],
         os_name=row[8],
-        macs=sorted({v for t, v in addresses if t == "mac"}),
-        ips=sorted({v for t, v in addresses if t == "ip"}),
+        macs=sorted(v for t, v in addresses if t == "mac"),
+        ips=sorted(v for t, v in addresses if t == "ip"),
         first_seen=row[9],
         last_seen=row[10],
     )

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from muster.api.deps import PagingDep, Reader, ReadSession, database_of, read
+from muster.api.deps import PagingDep, Reader, ReadSession, read
 from muster.api.errors import FieldProblem, InvalidRequestError
 from muster.api.problems import responses
 from muster.api.schemas.common import Page
@@ -19,8 +19,8 @@ from muster.cmdb.views import (
     AssetDetail,
     AssetFilter,
     AssetSummary,
+    asset_lookup,
     describe_asset,
-    lookup_asset,
     page_assets,
 )
 
@@ -105,7 +105,7 @@ async def lookup(
     # The hottest route of the API: it reads without the thread pool (see
     # deps.read) and returns the JSON the response model would give, built
     # from the model itself rather than validated a second time.
-    found = await read(database_of(request), lookup_asset, kind, value)
+    found = await read(request, asset_lookup(kind, value))
     return Response(found.model_dump_json(), media_type="application/json")
 
 

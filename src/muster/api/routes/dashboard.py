@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from muster.api.deps import DatabaseDep, ReadSession, read
 from muster.api.routes.reports import AsOf, FreshWithin, current_gaps
 from muster.cmdb.plain import session_reader
-from muster.cmdb.tokens import Scope, authenticate
+from muster.cmdb.tokens import Scope, authenticate, token_read
 from muster.cmdb.views import describe_asset, find_asset
 from muster.reports.dashboard import asset_page, district_page, login_page, school_page
 
@@ -68,7 +68,7 @@ async def login(request: Request, database: DatabaseDep) -> Response:
     form = parse_qs(body[:_MAX_FORM].decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
     next_page = _safe_next((form.get("next") or ["/dashboard"])[0])
-    caller = await read(database, authenticate, token) if token else None
+    caller = await read(request, token_read(token)) if token else None
     if caller is None or not caller.allows(Scope.READ):
         error = "That token is not valid, was revoked, or lacks the read scope."
         return HTMLResponse(login_page(error=error, next_page=next_page), status_code=401)
