@@ -5,7 +5,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from muster.api.app import create_app
 from muster.api.settings import ApiSettings
+from muster.api.tokencache import TokenCache
 from muster.cmdb.db import Database
 from muster.cmdb.sites import upsert_site
 from muster.cmdb.tokens import Scope, create_token
@@ -128,3 +130,32 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server = start_server(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path / "serve.log")
     yield server
     stop_server(server)
+
+
+def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.01)
+
+
+def token_cache(client: TestClient) -> TokenCache | None:
+    """The API's cache of checked tokens (PostgreSQL), listening; None on SQLite."""
+    tokens: TokenCache | None = getattr(client.app.state, "tokens", None)  # type: ignore[attr-defined]
+    if tokens is not None:
+        _wait_for(lambda: tokens.listening, "the API to listen for token changes")
+    return tokens
+
+
+@contextmanager
+def token_change_heard(client: TestClient) -> Iterator[None]:
+    """Wait, after the block, until the API has heard that a token changed (PostgreSQL).
+
+    A worker learns of a change by a notification from the database, which
+    arrives after the change commits: within milliseconds, not at once.
+    """
+    tokens = token_cache(client)
+    before = tokens.generation if tokens is not None else 0
+    yield
+    if tokens is not None:
+        _wait_for(lambda: tokens.generation != before, "the API to hear of the token change")

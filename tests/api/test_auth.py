@@ -2,10 +2,12 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from muster.api import tokencache
 from muster.cmdb.db import Database
 from muster.cmdb.tokens import list_tokens, revoke_token
-from tests.api.conftest import Tokens, auth
+from tests.api.conftest import Tokens, auth, token_cache, token_change_heard
 
 OBSERVATION = {
     "schema": "muster.observation/1",
@@ -77,7 +79,7 @@ def test_read_assets_with_revoked_token_is_401(
     client: TestClient, tokens: Tokens, database: Database
 ) -> None:
     assert client.get("/api/v1/assets", headers=auth(tokens.read)).status_code == 200
-    with database.session(writer=True) as session:
+    with token_change_heard(client), database.session(writer=True) as session:
         revoke_token(session, "read")
 
     response = client.get("/api/v1/assets", headers=auth(tokens.read))
@@ -90,7 +92,7 @@ def test_lookup_with_revoked_token_is_401_on_the_next_request(
 ) -> None:
     path = "/api/v1/assets/lookup?serial=NONE"
     assert client.get(path, headers=auth(tokens.read)).status_code == 404
-    with database.session(writer=True) as session:
+    with token_change_heard(client), database.session(writer=True) as session:
         revoke_token(session, "read")
 
     response = client.get(path, headers=auth(tokens.read))
@@ -183,3 +185,55 @@ def test_bound_ingest_token_ingesting_by_address_in_its_site_is_allowed(
 
     assert response.status_code == 200
     assert response.json()["counts"]["created"] == 1
+
+
+def _postgresql(database: Database) -> None:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no channel of token changes: every request checks its token")
+
+
+def test_a_checked_token_is_remembered_until_a_token_changes(
+    client: TestClient, tokens: Tokens, database: Database
+) -> None:
+    _postgresql(database)
+    cache = token_cache(client)
+    assert cache is not None
+    client.get("/api/v1/assets/lookup?serial=NONE", headers=auth(tokens.read))
+    client.get("/api/v1/assets", headers=auth("mst_not-a-real-token"))
+    remembered = cache.get(tokens.read)
+
+    # Any token's change makes the API forget them all.
+    with token_change_heard(client), database.session(writer=True) as session:
+        revoke_token(session, "admin")
+
+    assert remembered is not None
+    assert (remembered.name, remembered.last_used_at is not None) == ("read", True)
+    assert cache.get("mst_not-a-real-token") is None
+    assert cache.get(tokens.read) is None
+
+
+def test_revocation_is_heard_after_the_database_dropped_the_listening_connection(
+    client: TestClient, tokens: Tokens, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _postgresql(database)
+    monkeypatch.setattr(tokencache, "FIRST_RETRY", 0.05)
+    path = "/api/v1/assets/lookup?serial=NONE"
+    assert client.get(path, headers=auth(tokens.read)).status_code == 404
+    cache = token_cache(client)
+    assert cache is not None
+    with database.engine.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+
+    while_down = client.get(path, headers=auth(tokens.read)).status_code
+    assert token_cache(client) is cache  # listening again
+    with token_change_heard(client), database.session(writer=True) as session:
+        revoke_token(session, "read")
+    after = client.get(path, headers=auth(tokens.read))
+
+    assert while_down == 404
+    assert after.status_code == 401

@@ -28,6 +28,7 @@ from muster.api.routes import (
     tickets,
 )
 from muster.api.settings import ApiSettings
+from muster.api.tokencache import TokenCache
 from muster.cmdb.db import Database
 from muster.cmdb.plain import AsyncReads
 
@@ -52,17 +53,21 @@ def create_app(database: Database, settings: ApiSettings | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # PostgreSQL: the token checks and look-ups read from the event loop.
+        # PostgreSQL: token checks and look-ups read from the event loop, and
+        # valid tokens are remembered until the database says one changed.
         if database.engine.dialect.name != "postgresql":
             yield
             return
         reads = AsyncReads(database.engine)
+        tokens = TokenCache(reads.conninfo)
         await reads.open()
-        app.state.reads = reads
+        await tokens.open()
+        app.state.reads, app.state.tokens = reads, tokens
         try:
             yield
         finally:
-            del app.state.reads
+            del app.state.reads, app.state.tokens
+            await tokens.close()
             await reads.close()
 
     app = FastAPI(

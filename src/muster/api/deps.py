@@ -12,6 +12,7 @@ import base64
 import binascii
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -25,6 +26,7 @@ from muster.api.errors import (
     PermissionDeniedError,
 )
 from muster.api.settings import ApiSettings
+from muster.api.tokencache import TokenCache
 from muster.cmdb.db import Database
 from muster.cmdb.plain import AsyncReads, PlainRead, PlainReader, run_plain
 from muster.cmdb.tokens import Principal, Scope, needs_touch, token_read, touch_token
@@ -122,23 +124,36 @@ async def read(request: Request, plain: PlainRead[T]) -> T:
     return await run_in_threadpool(run_plain, database.engine, PlainReader.run, plain)
 
 
-def _touch(database: Database, token_id: int) -> None:
+def _touch(database: Database, token_id: int) -> datetime:
     with database.session(writer=True) as writer:
-        touch_token(writer, token_id)
+        return touch_token(writer, token_id)
 
 
 async def authenticate_request(request: Request) -> Principal:
     """Return the caller of a request, from its Bearer token or Basic password.
 
-    The token is looked up on every request, so a revoked one is refused at
-    once; its last use is written at most once a minute, in the thread pool
-    since a write may wait for SQLite's write lock.
+    The token is checked in the database on every request, so a revoked one
+    is refused at once; on PostgreSQL a valid one is remembered until any
+    token changes (see ``TokenCache``). Its last use is written at most once
+    a minute, in the thread pool since a write may wait for SQLite's write
+    lock.
     """
-    found = await read(request, token_read(_secret(request)))
+    secret = _secret(request)
+    tokens: TokenCache | None = getattr(request.app.state, "tokens", None)
+    found = tokens.get(secret) if tokens is not None else None
     if found is None:
-        raise NotAuthenticatedError("the API token is not valid or was revoked")
+        generation = tokens.generation if tokens is not None else 0
+        found = await read(request, token_read(secret))
+        if found is None:
+            raise NotAuthenticatedError("the API token is not valid or was revoked")
+        if tokens is not None:
+            tokens.put(secret, found, generation)
     if needs_touch(found):
-        await run_in_threadpool(_touch, database_of(request), found.token_id)
+        generation = tokens.generation if tokens is not None else 0
+        used = await run_in_threadpool(_touch, database_of(request), found.token_id)
+        found = found.model_copy(update={"last_used_at": used})
+        if tokens is not None:
+            tokens.put(secret, found, generation)
     return found
 
 

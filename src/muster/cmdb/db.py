@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 # The schema revision this version of Muster expects: the head of
 # cmdb/migrations (a test holds the two together). Every command checks it, and
 # reading it from here spares each of them loading alembic and its scripts.
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +43,9 @@ logger = logging.getLogger(__name__)
 # pool, one connection per request at a time: with SQLAlchemy's default of 5,
 # a server with 16 requests in flight opened and closed connections all the
 # time, each a new server process with cold caches. With the connections of
-# the API's reads from the event loop (plain.ASYNC_READ_CONNECTIONS), two
-# server workers use at most 76 of PostgreSQL's default 100.
+# the API's reads from the event loop (plain.ASYNC_READ_CONNECTIONS) and the
+# one that listens for token changes (api/tokencache.py), two server workers
+# use at most 78 of PostgreSQL's default 100.
 POSTGRES_POOL_SIZE = 20
 POSTGRES_POOL_OVERFLOW = 10
 # A pooled PostgreSQL connection that sat idle longer than this is pinged

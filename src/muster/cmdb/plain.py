@@ -341,7 +341,7 @@ class AsyncReads:
         if engine.dialect.name != "postgresql":
             raise ValueError("reads from the event loop are for PostgreSQL")
         url = engine.url.set(drivername="postgresql")
-        self._conninfo = url.render_as_string(hide_password=False)
+        self.conninfo = url.render_as_string(hide_password=False)
         self._dialect = engine.dialect
         self._size = size
         self._pool: Any = None
@@ -351,7 +351,7 @@ class AsyncReads:
         from psycopg_pool import AsyncConnectionPool
 
         self._pool = AsyncConnectionPool(
-            self._conninfo,
+            self.conninfo,
             min_size=1,
             max_size=self._size,
             open=False,

@@ -181,9 +181,11 @@ def needs_touch(principal: Principal) -> bool:
     return last is None or utcnow() - last >= LAST_USED_RESOLUTION
 
 
-def touch_token(session: Session, token_id: int) -> None:
-    """Record that a token was used now."""
-    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+def touch_token(session: Session, token_id: int) -> datetime:
+    """Record that a token was used now; return when that was."""
+    now = utcnow()
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    return now
 
 
 def _view(token: ApiToken) -> TokenView:
