@@ -12,10 +12,11 @@ compiled once per dialect, then only the DBAPI runs.
 ``plain_reader(engine)`` lends a pooled connection for such reads, inside
 one transaction so that several statements see the same snapshot on SQLite,
 and ``run_plain`` runs a function of reads on one, again on a new connection
-if the first was dead;
-``session_reader(session)`` runs them in a session's transaction, and
-``ThreadReaders`` keeps a SQLite connection per thread for an event loop's
-reads, outside any pool.
+if the first was dead; ``session_reader(session)`` runs them in a session's
+transaction. An event loop reads without blocking: on SQLite through
+``ThreadReaders`` (a connection per thread, outside any pool), on PostgreSQL
+through ``AsyncReads`` (psycopg's asyncio connections). A ``PlainRead``, one
+statement with its values and the answer its rows give, runs on either kind.
 """
 
 import logging
@@ -88,7 +89,8 @@ class PlainSelect:
     def bind(self, dialect: Dialect, params: dict[str, Any]) -> tuple[_Compiled, Any]:
         """The statement for this dialect, and these values as its DBAPI parameters."""
         compiled = self.compiled(dialect)
-        values = compiled.fixed | params if compiled.fixed else params
+        # A copy: the caller's values stay as given (a read may run twice).
+        values = compiled.fixed | params
         for name, convert in compiled.binds:
             values[name] = convert(values[name])
         if compiled.positions is None:
@@ -154,7 +156,7 @@ class PlainReader:
         rows, description = self._execute(compiled.sql, bound)
         return query.convert(self._dialect, compiled, rows, description)
 
-    def run(self, read: "PlainRead[T]") -> T:
+    def run(self, read: PlainRead[T]) -> T:
         """Run a read of one statement; return its answer."""
         return read.answer(self.all(read.query, **read.params))
 
