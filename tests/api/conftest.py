@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from muster.api.app import create_app
 from muster.api.settings import ApiSettings
@@ -132,6 +133,18 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     stop_server(server)
 
 
+def drop_server_connections(database: Database) -> int:
+    """End every other connection to the test's PostgreSQL database, as a restart would."""
+    with database.engine.connect() as connection:
+        dropped: int = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    return dropped
+
+
 def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 5.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -145,6 +158,10 @@ def token_cache(client: TestClient) -> TokenCache | None:
     if tokens is not None:
         _wait_for(lambda: tokens.listening, "the API to listen for token changes")
     return tokens
+
+
+# For tests of what only PostgreSQL has: the database fixture on that backend alone.
+postgresql_only = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 
 
 @contextmanager

@@ -2,12 +2,18 @@
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from muster.api import tokencache
 from muster.cmdb.db import Database
 from muster.cmdb.tokens import list_tokens, revoke_token
-from tests.api.conftest import Tokens, auth, token_cache, token_change_heard
+from tests.api.conftest import (
+    Tokens,
+    auth,
+    drop_server_connections,
+    postgresql_only,
+    token_cache,
+    token_change_heard,
+)
 
 OBSERVATION = {
     "schema": "muster.observation/1",
@@ -187,15 +193,11 @@ def test_bound_ingest_token_ingesting_by_address_in_its_site_is_allowed(
     assert response.json()["counts"]["created"] == 1
 
 
-def _postgresql(database: Database) -> None:
-    if database.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no channel of token changes: every request checks its token")
-
-
+# SQLite has no channel of token changes: every request checks its token there.
+@postgresql_only
 def test_a_checked_token_is_remembered_until_a_token_changes(
     client: TestClient, tokens: Tokens, database: Database
 ) -> None:
-    _postgresql(database)
     cache = token_cache(client)
     assert cache is not None
     client.get("/api/v1/assets/lookup?serial=NONE", headers=auth(tokens.read))
@@ -212,22 +214,16 @@ def test_a_checked_token_is_remembered_until_a_token_changes(
     assert cache.get(tokens.read) is None
 
 
+@postgresql_only
 def test_revocation_is_heard_after_the_database_dropped_the_listening_connection(
     client: TestClient, tokens: Tokens, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _postgresql(database)
     monkeypatch.setattr(tokencache, "FIRST_RETRY", 0.05)
     path = "/api/v1/assets/lookup?serial=NONE"
     assert client.get(path, headers=auth(tokens.read)).status_code == 404
     cache = token_cache(client)
     assert cache is not None
-    with database.engine.connect() as connection:
-        connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        )
+    drop_server_connections(database)
 
     while_down = client.get(path, headers=auth(tokens.read)).status_code
     assert token_cache(client) is cache  # listening again

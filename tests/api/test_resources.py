@@ -2,13 +2,11 @@
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from muster.cmdb.db import Database
 from muster.cmdb.models import Sweep, utcnow
-from tests.api.conftest import Tokens, auth
+from tests.api.conftest import Tokens, auth, drop_server_connections, postgresql_only
 
 DOCK_MAC = "00:1a:2b:3c:4d:5e"
 
@@ -211,21 +209,14 @@ def test_lookup_asset_does_not_wait_for_the_shared_pool(
     assert response.json()["serial"] == "5CG1"
 
 
+@postgresql_only
 def test_lookup_asset_reads_again_when_the_database_server_dropped_its_connections(
     client: TestClient, tokens: Tokens, database: Database
 ) -> None:
-    if database.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's server processes behind the API's connections")
     ingest(client, tokens, laptop("5CG1", 0))
     first = client.get("/api/v1/assets/lookup?serial=5CG1", headers=auth(tokens.read))
     # As a restart of the server would: every connection to the database dies.
-    with database.engine.connect() as connection:
-        dropped = connection.execute(
-            text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).scalar_one()
+    dropped = drop_server_connections(database)
     second = client.get("/api/v1/assets/lookup?serial=5CG1", headers=auth(tokens.read))
 
     assert dropped >= 1

@@ -1,6 +1,7 @@
 """Plain reads give what SQLAlchemy's own execution gives, on both backends."""
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from muster.cmdb.observation import parse_observation
 from muster.cmdb.plain import PlainReader, PlainSelect, plain_reader, run_plain, session_reader
 from muster.cmdb.tokens import Scope, create_token
 from tests.cmdb.helpers import add_site, run_ingest
+from tests.conftest import truncate_all
 
 SEEN = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -148,10 +150,12 @@ def _terminate(database: Database, pid: int) -> None:
 
 
 @pytest.fixture
-def postgresql(database: Database) -> Database:
-    if database.engine.dialect.name != "postgresql":
-        pytest.skip("a PostgreSQL server process behind a pooled connection")
-    return database
+def postgresql(postgres_url: str) -> Iterator[Database]:
+    """An empty CMDB on PostgreSQL: its server processes stand behind pooled connections."""
+    database = Database(postgres_url)
+    truncate_all(database)
+    yield database
+    database.dispose()
 
 
 def test_plain_reads_run_again_on_a_new_connection_when_theirs_died(
