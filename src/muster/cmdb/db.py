@@ -50,9 +50,10 @@ POSTGRES_POOL_SIZE = 20
 POSTGRES_POOL_OVERFLOW = 10
 # A pooled PostgreSQL connection that sat idle longer than this is pinged
 # before it is lent, and replaced if the server is gone (restarted, say).
-# One used more recently is lent as it is: pinging every checkout cost the
-# API a round trip to the server on every read, a third of its look-ups'
-# time under load. Plain reads retry once on a connection found dead.
+# One used more recently is lent as it is: pinging every checkout cost a
+# round trip to the server per session, a third of a look-up's time when the
+# API's reads went through this pool. Plain reads retry once on a connection
+# found dead.
 PING_AFTER_IDLE = 1.0
 
 DATABASE_URL_ENV = "MUSTER_DATABASE_URL"

@@ -347,11 +347,14 @@ class AsyncReads:
         self._dialect = engine.dialect
         self._size = size
         self._pool: Any = None
+        self._driver_error: type[Exception] = Exception
 
     async def open(self) -> None:
         """Open the pool (connections are made as reads need them)."""
+        import psycopg
         from psycopg_pool import AsyncConnectionPool
 
+        self._driver_error = psycopg.Error
         self._pool = AsyncConnectionPool(
             self.conninfo,
             min_size=1,
@@ -377,12 +380,10 @@ class AsyncReads:
         return await self._run_once(read)
 
     async def _run_once(self, read: PlainRead[T]) -> T:
-        import psycopg
-
         async with self._pool.connection() as connection:
             try:
                 return await AsyncPlainReader(connection, self._dialect).run(read)
-            except psycopg.Error as exc:
+            except self._driver_error as exc:
                 # The pool drops a closed or broken connection when it comes back.
                 if connection.closed or connection.broken:
                     raise ConnectionLostError(
