@@ -17,9 +17,9 @@ from sqlalchemy import text
 
 from muster.api.app import create_app
 from muster.api.settings import ApiSettings
-from muster.api.tokencache import TokenCache
 from muster.cmdb.db import Database
 from muster.cmdb.sites import upsert_site
+from muster.cmdb.tokencache import TokenCache
 from muster.cmdb.tokens import Scope, create_token
 
 SMALL_LIMITS = ApiSettings(

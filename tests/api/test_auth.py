@@ -3,7 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from muster.api import tokencache
+from muster.cmdb import tokencache
 from muster.cmdb.db import Database
 from muster.cmdb.tokens import list_tokens, revoke_token
 from tests.api.conftest import (

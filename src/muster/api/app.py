@@ -28,9 +28,9 @@ from muster.api.routes import (
     tickets,
 )
 from muster.api.settings import ApiSettings
-from muster.api.tokencache import TokenCache
 from muster.cmdb.db import Database
 from muster.cmdb.plain import AsyncReads
+from muster.cmdb.tokencache import TokenCache
 
 API_PREFIX = "/api/v1"
 

@@ -26,9 +26,9 @@ from muster.api.errors import (
     PermissionDeniedError,
 )
 from muster.api.settings import ApiSettings
-from muster.api.tokencache import TokenCache
 from muster.cmdb.db import Database
 from muster.cmdb.plain import AsyncReads, PlainRead, PlainReader, run_plain
+from muster.cmdb.tokencache import TokenCache
 from muster.cmdb.tokens import Principal, Scope, needs_touch, token_read, touch_token
 
 logger = logging.getLogger(__name__)

@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 # a server with 16 requests in flight opened and closed connections all the
 # time, each a new server process with cold caches. With the connections of
 # the API's reads from the event loop (plain.ASYNC_READ_CONNECTIONS) and the
-# one that listens for token changes (api/tokencache.py), two server workers
+# one that listens for token changes (cmdb/tokencache.py), two server workers
 # use at most 78 of PostgreSQL's default 100.
 POSTGRES_POOL_SIZE = 20
 POSTGRES_POOL_OVERFLOW = 10

@@ -1,7 +1,7 @@
 """PostgreSQL tells listening API workers when a token is revoked or changed
 
 An API worker on PostgreSQL remembers the tokens it has checked (see
-muster/api/tokencache.py) and forgets them all when this trigger notifies the
+muster/cmdb/tokencache.py) and forgets them all when this trigger notifies the
 channel ``muster_tokens``: after a statement that revokes, deletes or changes
 the secret, scopes or sites of a token, whoever runs it (muster token revoke,
 another worker, an administrator's own SQL). Recording a token's last use
