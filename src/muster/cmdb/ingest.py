@@ -192,7 +192,8 @@ def _ingest(
     if dry_run:
         session.rollback()
     report = IngestReport(dry_run=dry_run, decisions=[d for d in decisions if d is not None])
-    logger.info("ingested %d observations: %s", len(observations), report.counts())
+    if logger.isEnabledFor(logging.INFO):  # counting 5,000 outcomes is not free
+        logger.info("ingested %d observations: %s", len(observations), report.counts())
     return report
 
 
