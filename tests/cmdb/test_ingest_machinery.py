@@ -89,6 +89,7 @@ def test_update_many_sets_rows_by_compound_key(database: Database) -> None:
     assert seen["agent"] == (datetime(2026, 11, 2, 8, 0, tzinfo=UTC),) * 2
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # the settings are SQLite's
 def test_ingest_puts_the_sqlite_settings_back(database: Database) -> None:
     seen: list[tuple[int, int]] = []
 
@@ -98,8 +99,6 @@ def test_ingest_puts_the_sqlite_settings_back(database: Database) -> None:
         return int(cache), int(checkpoint)
 
     with database.session(writer=True) as session:
-        if session.connection().dialect.name != "sqlite":
-            pytest.skip("a SQLite setting")
         before = settings(session)
         ingest(
             session,
