@@ -101,6 +101,11 @@ def truncate_all(database: Database) -> None:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+# For tests of what one backend alone has: the database fixture on that backend.
+postgresql_only = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+sqlite_only = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"], ids=["sqlite", "postgresql"])
 def database(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path

@@ -160,10 +160,6 @@ def token_cache(client: TestClient) -> TokenCache | None:
     return tokens
 
 
-# For tests of what only PostgreSQL has: the database fixture on that backend alone.
-postgresql_only = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
-
-
 @contextmanager
 def token_change_heard(client: TestClient) -> Iterator[None]:
     """Wait, after the block, until the API has heard that a token changed (PostgreSQL).

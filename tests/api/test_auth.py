@@ -10,10 +10,10 @@ from tests.api.conftest import (
     Tokens,
     auth,
     drop_server_connections,
-    postgresql_only,
     token_cache,
     token_change_heard,
 )
+from tests.conftest import postgresql_only
 
 OBSERVATION = {
     "schema": "muster.observation/1",

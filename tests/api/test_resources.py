@@ -6,7 +6,8 @@ from fastapi.testclient import TestClient
 
 from muster.cmdb.db import Database
 from muster.cmdb.models import Sweep, utcnow
-from tests.api.conftest import Tokens, auth, drop_server_connections, postgresql_only
+from tests.api.conftest import Tokens, auth, drop_server_connections
+from tests.conftest import postgresql_only
 
 DOCK_MAC = "00:1a:2b:3c:4d:5e"
 

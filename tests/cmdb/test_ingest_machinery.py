@@ -5,10 +5,8 @@ The bulk statements run on SQLite and on PostgreSQL (the ``database`` fixture).
 """
 
 import gc
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -19,7 +17,7 @@ from muster.cmdb.models import AssetSource
 from muster.cmdb.observation import Observation
 from muster.cmdb.store import IdAllocator
 from tests.cmdb.helpers import run_ingest
-from tests.conftest import postgres_database, truncate_all
+from tests.conftest import postgres_database, postgresql_only, sqlite_only
 from tests.factories import observation
 
 MAC = "00:1b:21:00:00:01"
@@ -89,7 +87,7 @@ def test_update_many_sets_rows_by_compound_key(database: Database) -> None:
     assert seen["agent"] == (datetime(2026, 11, 2, 8, 0, tzinfo=UTC),) * 2
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # the settings are SQLite's
+@sqlite_only  # the settings are SQLite's
 def test_ingest_puts_the_sqlite_settings_back(database: Database) -> None:
     seen: list[tuple[int, int]] = []
 
@@ -124,21 +122,13 @@ def test_id_allocator_hands_out_each_id_once(database: Database) -> None:
     assert min(many) > after
 
 
-@pytest.fixture
-def postgres_cmdb(postgres_url: str) -> Iterator[Database]:
-    """An empty CMDB on PostgreSQL only, for its planner."""
-    database = Database(postgres_url)
-    truncate_all(database)
-    yield database
-    database.dispose()
-
-
-def test_ingest_prices_index_reads_as_reads_from_memory(postgres_cmdb: Database) -> None:
+@postgresql_only
+def test_ingest_prices_index_reads_as_reads_from_memory(database: Database) -> None:
     def cost(session: Session) -> str:
         return str(session.execute(text("SELECT current_setting('random_page_cost')")).scalar())
 
     seen: list[str] = []
-    with postgres_cmdb.session(writer=True) as session:
+    with database.session(writer=True) as session:
         before = cost(session)
         ingest(
             session,

@@ -1,7 +1,6 @@
 """Plain reads give what SQLAlchemy's own execution gives, on both backends."""
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from muster.cmdb.observation import parse_observation
 from muster.cmdb.plain import PlainReader, PlainSelect, plain_reader, run_plain, session_reader
 from muster.cmdb.tokens import Scope, create_token
 from tests.cmdb.helpers import add_site, run_ingest
-from tests.conftest import truncate_all
+from tests.conftest import postgresql_only
 
 SEEN = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -149,43 +148,34 @@ def _terminate(database: Database, pid: int) -> None:
     other.dispose()
 
 
-@pytest.fixture
-def postgresql(postgres_url: str) -> Iterator[Database]:
-    """An empty CMDB on PostgreSQL: its server processes stand behind pooled connections."""
-    database = Database(postgres_url)
-    truncate_all(database)
-    yield database
-    database.dispose()
-
-
-def test_plain_reads_run_again_on_a_new_connection_when_theirs_died(
-    postgresql: Database,
-) -> None:
-    _token(postgresql)
-    before = run_plain(postgresql.engine, _backend_of)
-    _terminate(postgresql, before)
+@postgresql_only
+def test_plain_reads_run_again_on_a_new_connection_when_theirs_died(database: Database) -> None:
+    _token(database)
+    before = run_plain(database.engine, _backend_of)
+    _terminate(database, before)
 
     # Used a moment ago, the connection is lent without a ping: the read finds it dead.
-    after = run_plain(postgresql.engine, _backend_of)
+    after = run_plain(database.engine, _backend_of)
     names = run_plain(
-        postgresql.engine, lambda reader: reader.all(PlainSelect(select(ApiToken.name)))
+        database.engine, lambda reader: reader.all(PlainSelect(select(ApiToken.name)))
     )
 
     assert after != before
     assert names == [("reader",)]
 
 
+@postgresql_only
 def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_when_dead(
-    postgresql: Database, monkeypatch: pytest.MonkeyPatch
+    database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with postgresql.session() as session:
+    with database.session() as session:
         before = session.scalar(select(func.pg_backend_pid()))
     assert before is not None
-    _terminate(postgresql, before)
+    _terminate(database, before)
     monkeypatch.setattr(db, "PING_AFTER_IDLE", 0.0)
 
     # A session does not read again: without the ping it would fail here.
-    with postgresql.session() as session:
+    with database.session() as session:
         after = session.scalar(select(func.pg_backend_pid()))
 
     assert after not in (None, before)
