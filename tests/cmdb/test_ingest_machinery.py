@@ -6,12 +6,14 @@ The bulk statements run on SQLite and on PostgreSQL (the ``database`` fixture).
 
 import gc
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from muster.cmdb.db import Database
-from muster.cmdb.driver import Driver
+from muster.cmdb.driver import Driver, Writer
 from muster.cmdb.ingest import ingest, lock_for_ingest
 from muster.cmdb.models import AssetSource
 from muster.cmdb.observation import Observation
@@ -208,3 +210,66 @@ def test_dry_run_gathers_no_statistics() -> None:
     # ANALYZE writes row counts in place, outside the transaction: after the
     # rollback the planner would count rows that are not there.
     assert unmeasured == ["asset", "identifier", "observation"]
+
+
+def test_writer_runs_writes_in_order_and_skips_the_rest_after_a_failure() -> None:
+    done: list[int] = []
+
+    def fail() -> None:
+        raise ValueError("duplicate key")
+
+    writer = Writer()
+    try:
+        writer.submit(lambda: done.append(1))
+        writer.submit(lambda: done.append(2))
+        writer.submit(fail)
+        writer.submit(lambda: done.append(3))
+        with pytest.raises(ValueError, match="duplicate key"):
+            writer.wait()
+        assert done == [1, 2]
+        writer.submit(lambda: done.append(4))  # the next batch's writes run again
+        writer.wait()
+        assert done == [1, 2, 4]
+    finally:
+        writer.close()
+
+
+def test_a_failed_write_leaves_nothing_of_the_batch(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_ingest(database, _machines(2))
+    before = _stored(database)
+    original = Driver._insert_many
+
+    def refuse_history(self: Driver, table: str, *args: Any) -> None:
+        if table == "change":
+            raise RuntimeError("disk full")
+        original(self, table, *args)
+
+    monkeypatch.setattr(Driver, "_insert_many", refuse_history)
+    renamed = [
+        observation("agent", at=timedelta(days=1), serial="CZC00000", hostname="renamed", macs=[]),
+        *_machines(5)[2:],
+    ]
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_ingest(database, renamed, batch_size=2)
+    monkeypatch.undo()
+
+    assert _stored(database) == before
+    assert run_ingest(database, renamed, batch_size=2).counts() == {
+        "created": 3,
+        "updated": 1,
+        "unchanged": 0,
+        "conflict": 0,
+    }
+
+
+def _stored(database: Database) -> dict[str, Any]:
+    """Row counts of what ingest writes, and the assets' host names."""
+    with database.session() as session:
+        counts = {
+            table: session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+            for table in ("asset", "identifier", "observation", "change", "asset_source")
+        }
+        names = session.execute(text("SELECT hostname FROM asset ORDER BY id")).scalars()
+        return {**counts, "hostnames": list(names)}

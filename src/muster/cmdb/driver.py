@@ -33,9 +33,10 @@ PostgreSQL was round trips and per-row statements, and on SQLite Python:
 """
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
@@ -135,11 +136,86 @@ class Planner:
         ]
 
 
-class Driver:
-    """One connection's bulk reads and writes, with values converted for its backend."""
+class Writer:
+    """Runs a connection's writes in order on a thread of their own while the caller goes on.
 
-    def __init__(self, connection: Connection) -> None:
+    Ingest's time was Python deciding and the database writing, one after the
+    other. With a writer, the statements that write a batch back are queued
+    as soon as their rows are built: the database works on one while Python
+    builds the next, and while it prepares the next batch. The caller must
+    not use the connection until ``wait`` returns. After a statement fails,
+    the rest of the queue is skipped and ``wait`` raises that error.
+
+    Without ``threaded`` each statement runs when it is queued (SQLite: see
+    ``for_connection``).
+    """
+
+    def __init__(self, *, threaded: bool = True) -> None:
+        self._executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="muster-ingest-writer")
+            if threaded
+            else None
+        )
+        self._queued: list[Future[None]] = []
+        self._failed = False
+
+    @classmethod
+    def for_connection(cls, connection: Connection) -> "Writer":
+        """A threaded writer on PostgreSQL; on SQLite each statement runs when queued.
+
+        SQLite writes in the calling process, a row at a time, letting go of
+        Python's interpreter lock for each: a second thread then waited for
+        the lock after every row, and ingest was 4 % slower than without it.
+        """
+        return cls(threaded=connection.dialect.name == "postgresql")
+
+    def submit(self, statement: Callable[[], object]) -> None:
+        """Queue a write; it runs after every write queued before it."""
+        if self._executor is None:
+            statement()
+            return
+        self._queued.append(self._executor.submit(self._run, statement))
+
+    def _run(self, statement: Callable[[], object]) -> None:
+        if self._failed:
+            return
+        try:
+            statement()
+        except BaseException:
+            self._failed = True
+            raise
+
+    def wait(self) -> None:
+        """Return once every queued write is done; raise the error of the one that failed."""
+        queued, self._queued = self._queued, []
+        error: BaseException | None = None
+        for future in queued:
+            failure = future.exception()
+            if failure is not None and error is None:
+                error = failure
+        self._failed = False
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        """Wait for what is queued, without raising, and stop the thread."""
+        for future in self._queued:
+            future.exception()
+        self._queued = []
+        if self._executor is not None:
+            self._executor.shutdown()
+
+
+class Driver:
+    """One connection's bulk reads and writes, with values converted for its backend.
+
+    Writes go through ``writer`` when one is given (see ``Writer``); reads
+    always run at once, so they must not come while writes are queued.
+    """
+
+    def __init__(self, connection: Connection, writer: Writer | None = None) -> None:
         self.connection = connection
+        self.writer = writer
         self.sqlite = connection.dialect.name == "sqlite"
         self.mark = "?" if self.sqlite else "%s"
         # The DBAPI connection inside SQLAlchemy's, in the same transaction: its
@@ -184,10 +260,25 @@ class Driver:
 
     # -- statements -----------------------------------------------------------
 
+    def execute(self, statement: Any, parameters: Any = None) -> None:
+        """Run a SQLAlchemy statement whose result is not needed, through the writer if any."""
+        if self.writer is None:
+            self.connection.execute(statement, parameters)
+        else:
+            self.writer.submit(partial(self.connection.execute, statement, parameters))
+
     def insert_many(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """INSERT rows given as tuples in ``columns`` order."""
         if not rows:
             return
+        if self.writer is not None:
+            self.writer.submit(partial(self._insert_many, table, columns, rows))
+        else:
+            self._insert_many(table, columns, rows)
+
+    def _insert_many(
+        self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> None:
         listed = ", ".join(f'"{column}"' for column in columns)
         if not self.sqlite:
             cursor = self._dbapi.cursor()
@@ -214,6 +305,18 @@ class Driver:
         """
         if not rows:
             return
+        if self.writer is not None:
+            self.writer.submit(partial(self._update_many, table, columns, rows, keys))
+        else:
+            self._update_many(table, columns, rows, keys)
+
+    def _update_many(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        keys: Sequence[str],
+    ) -> None:
         if self.sqlite:
             assignments = ", ".join(f'"{column}" = ?' for column in columns)
             match = " AND ".join(f'"{key}" = ?' for key in keys)

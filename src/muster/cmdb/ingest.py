@@ -24,7 +24,9 @@ them again.
 
 On PostgreSQL, each batch is planned with statistics refreshed as the
 tables grow and with index reads priced as reads from memory
-(``driver.Planner``).
+(``driver.Planner``), and its writes run on a thread of their own
+(``driver.Writer``): the server writes one statement while Python builds the
+rows of the next, and prepares the next batch.
 """
 
 import logging
@@ -36,13 +38,14 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
-from muster.cmdb.driver import Planner
+from muster.cmdb.driver import Planner, Writer
 from muster.cmdb.errors import ObservationError
 from muster.cmdb.gcpause import collector_paused
 from muster.cmdb.models import Sweep
 from muster.cmdb.observation import Observation, content_hash
 from muster.cmdb.reconcile import IngestSettings, Prepared, Reconciler, prepare
 from muster.cmdb.results import Decision, IngestReport
+from muster.cmdb.state import WorkingSet
 from muster.cmdb.store import (
     IdAllocator,
     SiteDirectory,
@@ -157,38 +160,45 @@ def _ingest(
     first_index: dict[str, int] = {}
     allocators = _allocators(connection)
     planner = Planner(analyse=not dry_run)
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        planner.prepare(connection)
-        known = known_hashes(connection, [hashes[i] for i in chunk])
-        batch: list[Prepared] = []
-        for index in chunk:
-            digest = hashes[index]
-            if digest in known:
-                decisions[index] = _duplicate(index, known[digest])
-            elif digest in first_index:
-                decisions[index] = _duplicate(index, decisions[first_index[digest]])
-            else:
-                first_index[digest] = index
-                site_id, site_code = placed[index]
-                batch.append(
-                    prepare(
-                        index,
-                        observations[index],
-                        digest,
-                        payloads[index],
-                        site_id=site_id,
-                        site_code=site_code,
-                    )
+    chunks = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    writer = Writer.for_connection(connection)
+    try:
+        ready = (
+            _prepare_chunk(chunks[0], observations, hashes, payloads, placed, first_index)
+            if chunks
+            else []
+        )
+        for number, chunk in enumerate(chunks):
+            planner.prepare(connection)
+            known = known_hashes(connection, [hashes[i] for i in chunk])
+            batch: list[Prepared] = []
+            for index, prepared in ready:
+                digest = hashes[index]
+                if digest in known:
+                    decisions[index] = _duplicate(index, known[digest])
+                elif digest in first_index:
+                    decisions[index] = _duplicate(index, decisions[first_index[digest]])
+                else:
+                    assert prepared is not None, "the first of its content is prepared"
+                    first_index[digest] = index
+                    batch.append(prepared)
+            ws = _reconcile_batch(connection, batch, settings, allocators, decisions, writer)
+            # The batch is being written: prepare the next one meanwhile.
+            if number + 1 < len(chunks):
+                ready = _prepare_chunk(
+                    chunks[number + 1], observations, hashes, payloads, placed, first_index
                 )
-        _reconcile_batch(connection, batch, settings, allocators, decisions)
-        if commit_batches and not dry_run:
-            session.commit()
-            connection = lock_for_ingest(session)
-            tuning.apply(connection)
-            allocators = _allocators(connection)
-        if progress is not None:
-            progress(len(chunk))
+            writer.wait()
+            ws.release()
+            if commit_batches and not dry_run:
+                session.commit()
+                connection = lock_for_ingest(session)
+                tuning.apply(connection)
+                allocators = _allocators(connection)
+            if progress is not None:
+                progress(len(chunk))
+    finally:
+        writer.close()
     if dry_run:
         session.rollback()
     report = IngestReport(dry_run=dry_run, decisions=[d for d in decisions if d is not None])
@@ -240,18 +250,58 @@ def _duplicate(index: int, earlier: int | Decision | None) -> Decision:
     )
 
 
+def _prepare_chunk(
+    chunk: Sequence[int],
+    observations: Sequence[Observation],
+    hashes: Sequence[str],
+    payloads: Sequence[dict[str, Any]],
+    placed: Sequence[tuple[int | None, str | None]],
+    first_index: dict[str, int],
+) -> list[tuple[int, Prepared | None]]:
+    """Prepare a chunk's Observations but those whose content came earlier in the call.
+
+    Whether the CMDB already holds one is known only once the batch before
+    is written, so such Observations are prepared too, and dropped then.
+    """
+    ready: list[tuple[int, Prepared | None]] = []
+    seen: set[str] = set()
+    for index in chunk:
+        digest = hashes[index]
+        if digest in first_index or digest in seen:
+            ready.append((index, None))
+            continue
+        seen.add(digest)
+        site_id, site_code = placed[index]
+        ready.append(
+            (
+                index,
+                prepare(
+                    index,
+                    observations[index],
+                    digest,
+                    payloads[index],
+                    site_id=site_id,
+                    site_code=site_code,
+                ),
+            )
+        )
+    return ready
+
+
 def _reconcile_batch(
     connection: Connection,
     batch: list[Prepared],
     settings: IngestSettings,
     allocators: tuple[IdAllocator, IdAllocator],
     decisions: list[Decision | None],
-) -> None:
+    writer: Writer,
+) -> WorkingSet:
+    """Decide a batch and queue its writes on ``writer``; return its working set."""
     asset_ids, observation_ids = allocators
     ws = load_working_set(connection, batch)
     reconciler = Reconciler(ws, settings, asset_ids)
     applied = [reconciler.apply(prepared) for prepared in batch]
-    flush(connection, ws, observation_ids)
+    flush(connection, ws, observation_ids, writer)
     for decision, target in zip(applied, reconciler.targets, strict=True):
         live = target.live()
         if live is not target:
@@ -259,4 +309,4 @@ def _reconcile_batch(
         decision.asset_id = live.id
         decision.asset = live.label
         decisions[decision.index] = decision
-    ws.release()
+    return ws

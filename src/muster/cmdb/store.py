@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from muster.cmdb import observation as contract
-from muster.cmdb.driver import Driver
+from muster.cmdb.driver import Driver, Writer
 from muster.cmdb.errors import UnknownSiteError
 from muster.cmdb.models import (
     Asset,
@@ -360,9 +360,22 @@ def _update_changed(driver: Driver, table: str, changes: list[tuple[int, dict[st
         driver.update_many(table, shape, rows)
 
 
-def flush(connection: Connection, ws: WorkingSet, observation_ids: IdAllocator) -> dict[int, int]:
-    """Write the working set back; return observation ids by position in the batch."""
-    driver = Driver(connection)
+def flush(
+    connection: Connection,
+    ws: WorkingSet,
+    observation_ids: IdAllocator,
+    writer: Writer | None = None,
+) -> dict[int, int]:
+    """Write the working set back; return observation ids by position in the batch.
+
+    With a ``writer`` the statements are queued on it as their rows are
+    built, and may still be running when this returns: ``writer.wait()``
+    before the connection is used again.
+    """
+    # Ids first: on PostgreSQL taking them reads the sequence, which must not
+    # come while writes are queued.
+    positions = dict(enumerate(observation_ids.take(len(ws.observations))))
+    driver = Driver(connection, writer)
     live_new = [a for a in ws.new_assets if a.merged_into is None]
     driver.insert_many("asset", _ASSET_COLUMNS, [_asset_row(driver, a) for a in live_new])
     changes = [
@@ -376,12 +389,12 @@ def flush(connection: Connection, ws: WorkingSet, observation_ids: IdAllocator) 
     _update_changed(driver, "asset", changes)
     _flush_identifiers(driver, ws)
     _flush_sources(driver, ws)
-    positions = _flush_observations(driver, ws, observation_ids)
-    _flush_children(connection, ws)
-    _flush_merges(connection, ws)
+    _flush_observations(driver, ws, positions)
+    _flush_children(driver, ws)
+    _flush_merges(driver, ws)
     _flush_history(driver, ws, positions)
     if ws.conflicts:
-        _flush_conflicts(connection, ws, positions)
+        _flush_conflicts(driver, ws, positions)
     return positions
 
 
@@ -404,7 +417,7 @@ _NEW_IDENTIFIER_COLUMNS = _IDENTIFIER_COLUMNS[1:]
 def _flush_identifiers(driver: Driver, ws: WorkingSet) -> None:
     dropped = [i.id for i in ws.dropped_identifiers if i.id is not None]
     for chunk in _chunks(dropped):
-        driver.connection.execute(delete(_IDENTIFIER).where(_IDENTIFIER.c.id.in_(chunk)))
+        driver.execute(delete(_IDENTIFIER).where(_IDENTIFIER.c.id.in_(chunk)))
     dropped_ids = set(dropped)
     changes = [
         (i.id, {name: _identifier_value(driver, i, name) for name in i.changed})
@@ -471,9 +484,8 @@ _OBSERVATION_COLUMNS = (
 )
 
 
-def _flush_observations(driver: Driver, ws: WorkingSet, allocate: IdAllocator) -> dict[int, int]:
+def _flush_observations(driver: Driver, ws: WorkingSet, ids: dict[int, int]) -> None:
     received_at = driver.time_out(datetime.now(UTC))
-    ids = dict(enumerate(allocate.take(len(ws.observations))))
     rows = [
         (
             ids[position],
@@ -492,10 +504,9 @@ def _flush_observations(driver: Driver, ws: WorkingSet, allocate: IdAllocator) -
         for position, record in enumerate(ws.observations)
     ]
     driver.insert_many("observation", _OBSERVATION_COLUMNS, rows)
-    return ids
 
 
-def _flush_children(connection: Connection, ws: WorkingSet) -> None:
+def _flush_children(driver: Driver, ws: WorkingSet) -> None:
     """Write child lists: one DELETE per table, moves, then one bulk INSERT per table."""
     # What each (asset, list) ends up holding: new rows, or the rows stored on another asset.
     final: dict[tuple[int, str], tuple[AssetState, list[dict[str, Any]] | AssetState]] = {}
@@ -510,17 +521,16 @@ def _flush_children(connection: Connection, ws: WorkingSet) -> None:
     for (_key, name), (asset, content) in final.items():
         if asset.merged_into is None:
             by_table.setdefault(name, []).append((asset, content))
-    driver = Driver(connection)
     for name, entries in by_table.items():
         table = CHILD_TABLES[name]
         for chunk in _chunks([asset.id for asset, _content in entries]):
-            connection.execute(delete(table).where(table.c.asset_id.in_(chunk)))
+            driver.execute(delete(table).where(table.c.asset_id.in_(chunk)))
         columns, json_columns = _CHILD_COLUMNS[name]
         rows: list[tuple[Any, ...]] = []
         for asset, content in entries:
             if isinstance(content, AssetState):
                 if not content.new:
-                    connection.execute(
+                    driver.execute(
                         update(table)
                         .where(table.c.asset_id == content.id)
                         .values(asset_id=asset.id)
@@ -550,7 +560,7 @@ _CHILD_COLUMNS = {
 }
 
 
-def _flush_merges(connection: Connection, ws: WorkingSet) -> None:
+def _flush_merges(driver: Driver, ws: WorkingSet) -> None:
     for loser, _survivor in ws.merges:
         survivor_id = loser.live().id
         for table, column in (
@@ -560,11 +570,11 @@ def _flush_merges(connection: Connection, ws: WorkingSet) -> None:
             (_CONFLICT, _CONFLICT.c.other_asset_id),
             (_TICKET_LINK, _TICKET_LINK.c.asset_id),
         ):
-            connection.execute(
+            driver.execute(
                 update(table).where(column == loser.id).values({column.name: survivor_id})
             )
-        connection.execute(delete(_ASSET_SOURCE).where(_ASSET_SOURCE.c.asset_id == loser.id))
-        connection.execute(delete(_ASSET).where(_ASSET.c.id == loser.id))
+        driver.execute(delete(_ASSET_SOURCE).where(_ASSET_SOURCE.c.asset_id == loser.id))
+        driver.execute(delete(_ASSET).where(_ASSET.c.id == loser.id))
 
 
 _CHANGE_COLUMNS = (
@@ -599,10 +609,8 @@ def _flush_history(driver: Driver, ws: WorkingSet, observation_ids: dict[int, in
     driver.insert_many("change", _CHANGE_COLUMNS, rows)
 
 
-def _flush_conflicts(
-    connection: Connection, ws: WorkingSet, observation_ids: dict[int, int]
-) -> None:
-    connection.execute(
+def _flush_conflicts(driver: Driver, ws: WorkingSet, observation_ids: dict[int, int]) -> None:
+    driver.execute(
         insert(_CONFLICT),
         [
             {
