@@ -273,3 +273,26 @@ def _stored(database: Database) -> dict[str, Any]:
         }
         names = session.execute(text("SELECT hostname FROM asset ORDER BY id")).scalars()
         return {**counts, "hostnames": list(names)}
+
+
+def test_committing_ingest_keeps_what_was_committed_before_a_failure(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("muster.cmdb.ingest.COMMIT_EVERY", 6)
+    original = Driver._insert_many
+    batches: list[int] = []
+
+    def fail_fifth_batch(self: Driver, table: str, *args: Any) -> None:
+        if table == "observation":
+            batches.append(1)
+            if len(batches) == 5:
+                raise RuntimeError("disk full")
+        original(self, table, *args)
+
+    monkeypatch.setattr(Driver, "_insert_many", fail_fifth_batch)
+    with pytest.raises(RuntimeError, match="disk full"), database.session(writer=True) as session:
+        ingest(session, _machines(10), batch_size=2, commit_batches=True)
+
+    # Committed after the 3rd batch (6 Observations); the 4th batch waited for
+    # the next commit and went with the 5th.
+    assert _stored(database)["hostnames"] == [f"pc-{n}" for n in range(6)]

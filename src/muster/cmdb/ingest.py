@@ -59,6 +59,11 @@ logger = logging.getLogger(__name__)
 # pg_advisory_xact_lock key shared by every ingest ("muster" in ASCII).
 INGEST_LOCK_KEY = 0x6D7573746572
 DEFAULT_BATCH = 2000
+# With commit_batches, Observations between commits. Each commit writes every
+# page the transaction changed; the index pages of the identifier, observation
+# and asset tables change in every batch, so committing every batch (2,000)
+# wrote them five times as often, and took 15 % of an ingest on SQLite.
+COMMIT_EVERY = 10_000
 # SQLite settings while ingesting: a 64 MiB page cache (it grows only as pages
 # are used) and a checkpoint every 16384 WAL pages (64 MiB) rather than 1000.
 SQLITE_INGEST_PRAGMAS = {"cache_size": -65536, "wal_autocheckpoint": 16384}
@@ -78,8 +83,9 @@ def ingest(
 
     With ``dry_run`` everything is decided and written inside the transaction,
     then rolled back, so the explanation is exactly what a real run would do.
-    With ``commit_batches`` each batch is committed as it completes, so a long
-    file keeps what was done if interrupted; re-running it is harmless.
+    With ``commit_batches`` the work is committed every ``COMMIT_EVERY``
+    Observations and at the end, so a long file keeps what was done if
+    interrupted; re-running it is harmless.
     """
     settings = settings or IngestSettings()
     with collector_paused(), _sqlite_tuned() as tuning:
@@ -162,6 +168,7 @@ def _ingest(
     planner = Planner(analyse=not dry_run)
     chunks = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
     writer = Writer.for_connection(connection)
+    since_commit = 0
     try:
         ready = (
             _prepare_chunk(chunks[0], observations, hashes, payloads, placed, first_index)
@@ -190,7 +197,10 @@ def _ingest(
                 )
             writer.wait()
             ws.release()
-            if commit_batches and not dry_run:
+            since_commit += len(chunk)
+            last = number + 1 == len(chunks)
+            if commit_batches and not dry_run and (since_commit >= COMMIT_EVERY or last):
+                since_commit = 0
                 session.commit()
                 connection = lock_for_ingest(session)
                 tuning.apply(connection)
