@@ -294,3 +294,15 @@ def test_a_large_ingest_shown_as_a_table_draws_its_progress_then_its_counts(
 
     assert (done.returncode, done.stderr) == (0, "")
     assert "│    5000 │       0 │         0 │        0 │" in done.stdout.splitlines()
+
+
+def test_ingest_help_gives_how_often_a_long_file_is_committed() -> None:
+    from typer.testing import CliRunner
+
+    from muster.cli.main import app
+    from muster.cmdb.ingest import COMMIT_EVERY
+
+    result = CliRunner().invoke(app, ["ingest", "--help"], env={"COLUMNS": "200"})
+
+    assert result.exit_code == 0
+    assert f"committed every {COMMIT_EVERY:,}" in " ".join(result.output.split())

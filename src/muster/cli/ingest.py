@@ -31,7 +31,9 @@ def ingest_command(
 
     The whole input is checked first; if any Observation is malformed nothing
     is written and every problem is listed with its line. Ingesting the same
-    Observations again changes nothing.
+    Observations again changes nothing. A long file is committed every 10,000
+    Observations: stopped half-way, it keeps what was done, and running it
+    again finishes the rest.
     """
     from muster.cmdb.ingest import ingest
     from muster.cmdb.observation import load_observations
