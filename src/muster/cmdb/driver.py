@@ -260,21 +260,21 @@ class Driver:
 
     # -- statements -----------------------------------------------------------
 
+    def _write(self, statement: Callable[..., object], *arguments: Any) -> None:
+        """Run a write now, or queue it on the writer if there is one."""
+        if self.writer is None:
+            statement(*arguments)
+        else:
+            self.writer.submit(partial(statement, *arguments))
+
     def execute(self, statement: Any, parameters: Any = None) -> None:
         """Run a SQLAlchemy statement whose result is not needed, through the writer if any."""
-        if self.writer is None:
-            self.connection.execute(statement, parameters)
-        else:
-            self.writer.submit(partial(self.connection.execute, statement, parameters))
+        self._write(self.connection.execute, statement, parameters)
 
     def insert_many(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """INSERT rows given as tuples in ``columns`` order."""
-        if not rows:
-            return
-        if self.writer is not None:
-            self.writer.submit(partial(self._insert_many, table, columns, rows))
-        else:
-            self._insert_many(table, columns, rows)
+        if rows:
+            self._write(self._insert_many, table, columns, rows)
 
     def _insert_many(
         self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
@@ -303,12 +303,8 @@ class Driver:
 
         The keys must name each row once.
         """
-        if not rows:
-            return
-        if self.writer is not None:
-            self.writer.submit(partial(self._update_many, table, columns, rows, keys))
-        else:
-            self._update_many(table, columns, rows, keys)
+        if rows:
+            self._write(self._update_many, table, columns, rows, keys)
 
     def _update_many(
         self,
